@@ -1,0 +1,56 @@
+"""create_app(): the FastAPI application; its lifespan owns the engine and the catalog cache."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from finops import __version__
+from finops.auth.tokens import TokenVerifier
+from finops.config import Settings, get_settings
+from finops.costs.endpoints import router as costs_router
+from finops.ingest.endpoints import router as ingest_router
+from finops.kit.db import create_engine, create_sessionmaker
+from finops.kit.http import BodyLimitMiddleware, RequestIdMiddleware, install_error_handlers
+from finops.observability.health import router as health_router
+from finops.pricing.endpoints import router as pricing_router
+from finops.pricing.service import CatalogCache
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    secret = settings.resolve_jwt_secret()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+        sessionmaker = create_sessionmaker(engine)
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker
+        app.state.catalog_cache = CatalogCache(sessionmaker, settings.catalog_refresh_seconds)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="finops",
+        version=__version__,
+        description="FinOps for AI inference: metered usage, exact pricing, cost queries.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(
+        secret,
+        jwks_url=settings.jwt_jwks_url,
+        audience=settings.jwt_audience,
+        leeway=settings.jwt_leeway_seconds,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (health_router, ingest_router, costs_router, pricing_router):
+        app.include_router(router)
+    return app

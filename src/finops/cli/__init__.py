@@ -1,0 +1,18 @@
+"""The `finops` command line: one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from finops.cli import db, demo, reconcile, serve, token
+
+app = typer.Typer(no_args_is_help=True, help="finops: FinOps for AI inference.")
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.command("token")(token.token)
+app.command("demo")(demo.demo)
+app.command("reconcile")(reconcile.reconcile)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,65 @@
+"""Settings: one object, read from the environment with the FINOPS_ prefix."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FINOPS_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".finops")
+    database_url: str | None = None
+    jwt_secret: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: int = 30
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_batch_events: int = 1000
+    max_future_skew_seconds: int = 300
+    catalog_refresh_seconds: float = 30.0
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'finops.db').resolve()}"
+
+    def resolve_jwt_secret(self) -> str:
+        """The configured secret; in development, one generated once into the data dir."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.env == "production":
+            raise RuntimeError("FINOPS_JWT_SECRET must be set when FINOPS_ENV=production")
+        path = self.data_dir / "jwt-secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret)
+        path.chmod(0o600)
+        return secret
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain postgres:// and sqlite:// URLs and pick the async driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

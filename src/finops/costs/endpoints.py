@@ -1,0 +1,177 @@
+"""Cost query endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finops.app_state import db_session
+from finops.auth.dependencies import Reader, tenant_filter
+from finops.costs import service as costs_service
+from finops.costs.schemas import CostRowOut, CostsOut, SummaryOut, Sums, TopOut, TopRow
+from finops.kit.errors import BadRequest
+from finops.kit.time import utcnow
+
+router = APIRouter(prefix="/v1/costs", tags=["costs"])
+Session = Annotated[AsyncSession, Depends(db_session)]
+DEFAULT_DAYS = 30
+MAX_ROWS = 10_000
+
+
+class Filters:
+    """Dimension filters shared by every cost endpoint."""
+
+    def __init__(
+        self,
+        tenant_id: str | None = None,
+        service: str | None = None,
+        learner_id: str | None = None,
+        subject: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        tag: Annotated[list[str] | None, Query(description="key=value, repeatable")] = None,
+        start: Annotated[datetime | None, Query(description="Default: 30 days before end")] = None,
+        end: Annotated[datetime | None, Query(description="Default: now")] = None,
+    ) -> None:
+        self.values = {
+            "tenant_id": tenant_id,
+            "service": service,
+            "learner_id": learner_id,
+            "subject": subject,
+            "provider": provider,
+            "model": model,
+        }
+        self.tags: list[tuple[str, str]] = []
+        for item in tag or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise BadRequest("tag filters look like key=value", code="invalid_filter")
+            self.tags.append((key, value))
+        self.end = end or utcnow()
+        self.start = start or self.end - timedelta(days=DEFAULT_DAYS)
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise BadRequest("start and end need a UTC offset", code="invalid_timestamp")
+
+    def query(self, principal: Any, **kwargs: Any) -> costs_service.CostQuery:
+        values = dict(self.values)
+        values["tenant_id"] = tenant_filter(principal, values["tenant_id"])
+        return costs_service.CostQuery(
+            start=self.start,
+            end=self.end,
+            filters=tuple((k, v) for k, v in values.items() if v is not None),
+            tag_filters=tuple(self.tags),
+            **kwargs,
+        )
+
+
+def _sums(sums: dict[str, Any]) -> Sums:
+    return Sums(**sums)
+
+
+def _top(report: costs_service.CostReport, dimension: str, limit: int) -> tuple[list[TopRow], Decimal]:
+    total: Decimal = report.total["cost_usd"]
+    ranked = sorted(report.rows, key=lambda r: (-r.sums["cost_usd"], r.keys[dimension] or ""))
+    rows = [
+        TopRow(
+            key=r.keys[dimension],
+            cost_usd=r.sums["cost_usd"],
+            events=r.sums["events"],
+            share=(r.sums["cost_usd"] / total).quantize(Decimal("0.0001")) if total else Decimal(0),
+        )
+        for r in ranked[:limit]
+    ]
+    other = total - sum((r.cost_usd for r in rows), Decimal(0))
+    return rows, other
+
+
+@router.get("", response_model=CostsOut)
+async def get_costs(
+    principal: Reader,
+    session: Session,
+    filters: Annotated[Filters, Depends()],
+    group_by: Annotated[list[str] | None, Query(description="Repeat or comma-separate")] = None,
+    granularity: str = "none",
+    tz: str = "UTC",
+    limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 1000,
+) -> CostsOut:
+    """Cost and tokens by any dimensions and time bucket (buckets computed in `tz`)."""
+    groups = tuple(g.strip() for item in group_by or [] for g in item.split(",") if g.strip())
+    query = filters.query(principal, group_by=groups, granularity=granularity, tz=tz)
+    report = await costs_service.query_costs(session, query)
+    rows = [CostRowOut(**row.sums, bucket_start=row.bucket_start, **row.keys) for row in report.rows[:limit]]
+    return CostsOut(
+        start=query.start,
+        end=query.end,
+        granularity=granularity,
+        tz=tz,
+        group_by=list(groups),
+        rows=rows,
+        total_cost_usd=report.total["cost_usd"],
+        total=_sums(report.total),
+        truncated=len(report.rows) > limit,
+    )
+
+
+async def _top_report(
+    principal: Any, session: AsyncSession, filters: Filters, dimension: str, limit: int
+) -> TopOut:
+    query = filters.query(principal, group_by=(dimension,))
+    report = await costs_service.query_costs(session, query)
+    rows, other = _top(report, dimension, limit)
+    return TopOut(
+        dimension=dimension,
+        start=query.start,
+        end=query.end,
+        rows=rows,
+        other_cost_usd=other,
+        total_cost_usd=report.total["cost_usd"],
+    )
+
+
+@router.get("/summary", response_model=SummaryOut)
+async def get_summary(
+    principal: Reader, session: Session, filters: Annotated[Filters, Depends()]
+) -> SummaryOut:
+    """Totals for the range, with the split by provider and by service."""
+    by_provider = await _top_report(principal, session, filters, "provider", 50)
+    report = await costs_service.query_costs(session, filters.query(principal))
+    by_service = await _top_report(principal, session, filters, "service", 50)
+    return SummaryOut(
+        start=filters.start,
+        end=filters.end,
+        total=_sums(report.total),
+        total_cost_usd=report.total["cost_usd"],
+        by_provider=by_provider.rows,
+        by_service=by_service.rows,
+    )
+
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/by-service", response_model=TopOut)
+async def get_by_service(
+    principal: Reader, session: Session, filters: Annotated[Filters, Depends()], limit: Limit = 10
+) -> TopOut:
+    """Top services by cost, with the rest summed as `other_cost_usd`."""
+    return await _top_report(principal, session, filters, "service", limit)
+
+
+@router.get("/by-learner", response_model=TopOut)
+async def get_by_learner(
+    principal: Reader, session: Session, filters: Annotated[Filters, Depends()], limit: Limit = 10
+) -> TopOut:
+    """Top learners by cost, with the rest summed as `other_cost_usd`."""
+    return await _top_report(principal, session, filters, "learner_id", limit)
+
+
+@router.get("/by-subject", response_model=TopOut)
+async def get_by_subject(
+    principal: Reader, session: Session, filters: Annotated[Filters, Depends()], limit: Limit = 10
+) -> TopOut:
+    """Top subjects by cost, with the rest summed as `other_cost_usd`."""
+    return await _top_report(principal, session, filters, "subject", limit)

@@ -1,0 +1,119 @@
+"""All SQL of rollups and cost queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finops.kit.db import dialect_name, insert_for
+from finops.models import CostRollup, UsageEvent
+from finops.models.cost_rollup import ROLLUP_DIMENSIONS, ROLLUP_SUMS
+
+UPSERT_CHUNK = 500
+
+
+async def apply_deltas(session: AsyncSession, deltas: Sequence[dict[str, Any]]) -> None:
+    if not deltas:
+        return
+    table = CostRollup.__table__
+    dialect = dialect_name(session)
+    for start in range(0, len(deltas), UPSERT_CHUNK):
+        stmt = insert_for(dialect, table).values(list(deltas[start : start + UPSERT_CHUNK]))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["grain", "bucket_start", *ROLLUP_DIMENSIONS],
+            set_={name: table.c[name] + stmt.excluded[name] for name in ROLLUP_SUMS},
+        )
+        await session.execute(stmt)
+
+
+def _sum_columns(source: Any) -> list[Any]:
+    if source is UsageEvent:
+        cols = [
+            func.count().label("events"),
+            func.sum(case((UsageEvent.priced.is_(False), 1), else_=0)).label("unpriced_events"),
+        ]
+    else:
+        cols = [
+            func.sum(CostRollup.events).label("events"),
+            func.sum(CostRollup.unpriced_events).label("unpriced_events"),
+        ]
+    for name in ROLLUP_SUMS:
+        if name in ("events", "unpriced_events"):
+            continue
+        cols.append(func.sum(getattr(source, name)).label(name))
+    return cols
+
+
+async def aggregate(
+    session: AsyncSession,
+    *,
+    source: str,
+    start: datetime,
+    end: datetime,
+    group_by: Sequence[str],
+    by_bucket: bool,
+    filters: dict[str, str],
+    tag_filters: dict[str, str],
+    tag_keys: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Sums over [start, end) grouped by dimensions (and the source's own time bucket).
+
+    `source` is "hour" or "day" (rollups of that grain) or "raw" (usage events; their bucket is
+    the event's own timestamp). Tags live only on events, so tag filters and groups need "raw".
+    """
+    if source == "raw":
+        model: Any = UsageEvent
+        time_col = UsageEvent.occurred_at
+        where = [UsageEvent.occurred_at >= start, UsageEvent.occurred_at < end]
+        where.extend(UsageEvent.tags[k].as_string() == v for k, v in tag_filters.items())
+    else:
+        if tag_filters or tag_keys:
+            raise ValueError("tags are only on raw events")
+        model = CostRollup
+        time_col = CostRollup.bucket_start
+        where = [CostRollup.grain == source, CostRollup.bucket_start >= start, CostRollup.bucket_start < end]
+    where.extend(getattr(model, dim) == value for dim, value in filters.items())
+    keys: list[Any] = [getattr(model, dim).label(dim) for dim in group_by]
+    keys.extend(UsageEvent.tags[tag].as_string().label(f"tag:{tag}") for tag in tag_keys)
+    if by_bucket:
+        keys.append(time_col.label("bucket"))
+    stmt = select(*keys, *_sum_columns(model)).where(and_(*where))
+    if keys:
+        stmt = stmt.group_by(*keys)
+    result = await session.execute(stmt)
+    return [dict(row._mapping) for row in result]
+
+
+def _day_expr(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", UsageEvent.occurred_at), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", UsageEvent.occurred_at)
+
+
+async def raw_totals(session: AsyncSession, *, per_day: bool) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Sums of raw events per dimension key (and per UTC day), straight from usage_events."""
+    keys: list[Any] = [getattr(UsageEvent, d) for d in ROLLUP_DIMENSIONS]
+    if per_day:
+        keys.append(_day_expr(dialect_name(session)).label("day"))
+    result = await session.execute(select(*keys, *_sum_columns(UsageEvent)).group_by(*keys))
+    return {tuple(row[: len(keys)]): dict(row._mapping) for row in result}
+
+
+async def rollup_totals(
+    session: AsyncSession, *, grain: str, per_day: bool
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    keys: list[Any] = [getattr(CostRollup, d) for d in ROLLUP_DIMENSIONS]
+    if per_day:
+        day = (
+            func.to_char(func.timezone("UTC", CostRollup.bucket_start), "YYYY-MM-DD")
+            if dialect_name(session) == "postgresql"
+            else func.strftime("%Y-%m-%d", CostRollup.bucket_start)
+        )
+        keys.append(day.label("day"))
+    stmt = select(*keys, *_sum_columns(CostRollup)).where(CostRollup.grain == grain).group_by(*keys)
+    result = await session.execute(stmt)
+    return {tuple(row[: len(keys)]): dict(row._mapping) for row in result}
