@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,8 @@ from finops.kit.http import BodyLimitMiddleware, RequestIdMiddleware, install_er
 from finops.observability.health import router as health_router
 from finops.pricing.endpoints import router as pricing_router
 from finops.pricing.service import CatalogCache
+from finops.worker.loop import JobContext
+from finops.worker.registry import build_jobs
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,9 +33,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker
         app.state.catalog_cache = CatalogCache(sessionmaker, settings.catalog_refresh_seconds)
+        context = JobContext(settings=settings, sessionmaker=sessionmaker, extras={"app": app})
+        app.state.jobs = {job.name: job for job in build_jobs(context)}
+        tasks = (
+            [asyncio.create_task(job.run_forever(), name=job.name) for job in app.state.jobs.values()]
+            if settings.run_background_jobs
+            else []
+        )
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await engine.dispose()
 
     app = FastAPI(

@@ -23,10 +23,10 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = 30
     max_body_bytes: int = 5 * 1024 * 1024
     max_batch_events: int = 1000
-    max_future_skew_seconds: int = 300
     catalog_refresh_seconds: float = 30.0
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
+    run_background_jobs: bool = True
 
     @property
     def effective_database_url(self) -> str:

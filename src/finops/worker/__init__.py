@@ -1,0 +1,1 @@
+"""Background jobs: small loop services started by the app's lifespan."""

@@ -1,0 +1,11 @@
+"""Every background job, registered in one place. Each domain declares its jobs in its tasks.py."""
+
+from __future__ import annotations
+
+from finops.worker.loop import JobContext, LoopService
+
+JOB_FACTORIES: list[type[LoopService]] = []
+
+
+def build_jobs(context: JobContext) -> list[LoopService]:
+    return [factory(context) for factory in JOB_FACTORIES]
