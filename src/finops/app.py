@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from finops import __version__
+from finops.audit.endpoints import router as audit_router
 from finops.auth.tokens import TokenVerifier
 from finops.config import Settings, get_settings
 from finops.costs.endpoints import router as costs_router
@@ -64,6 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for router in (health_router, ingest_router, costs_router, pricing_router):
+    for router in (health_router, ingest_router, costs_router, pricing_router, audit_router):
         app.include_router(router)
     return app

@@ -1,10 +1,11 @@
 """SQLAlchemy models, one module per table."""
 
 from finops.kit.db import Base
+from finops.models.audit_entry import AuditEntry
 from finops.models.catalog_state import CatalogState
 from finops.models.cost_rollup import CostRollup
 from finops.models.price import Price
 from finops.models.price_model import PriceModel
 from finops.models.usage_event import UsageEvent
 
-__all__ = ["Base", "CatalogState", "CostRollup", "Price", "PriceModel", "UsageEvent"]
+__all__ = ["AuditEntry", "Base", "CatalogState", "CostRollup", "Price", "PriceModel", "UsageEvent"]

@@ -1,0 +1,1 @@
+"""Audit log: every change to prices, tenant rates, budgets, alerts and every re-price."""
