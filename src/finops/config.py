@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
     run_background_jobs: bool = True
+    # Operations: metrics, logs, leader election across replicas.
+    metrics_token: str | None = None
+    metrics_cache_seconds: float = Field(default=10.0, ge=0)
+    log_format: Literal["json", "console"] = "json"
+    replica_id: str | None = None
+    leader_lock_key: int = 0x46494E4F  # "FINO": the advisory lock every replica competes for
+    leader_renew_seconds: float = Field(default=5.0, gt=0)
 
     @property
     def effective_database_url(self) -> str:
