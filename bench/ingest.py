@@ -1,0 +1,134 @@
+"""Ingest throughput over HTTP into PostgreSQL, beside a raw COPY of the same rows into the same table.
+
+Prints: batch ingest events/s (1,000-event batches, 4 concurrent clients), COPY rows/s, their ratio
+(goal ≥ 25,000 events/s and ≥ 0.35x COPY), and single-event ingest req/s with 32 concurrent clients
+(goal ≥ 3,000 req/s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.common import dsn, machine, private_database, server, token
+from finops.auth.tokens import Principal
+from finops.demo import generate
+from finops.ingest import service as ingest_service
+from finops.ingest.schemas import UsageEventIn
+from finops.kit.db import create_engine, create_sessionmaker
+from finops.kit.time import utcnow
+from finops.models import UsageEvent
+from finops.pricing import service as pricing_service
+
+BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "100000"))
+SINGLE_EVENTS = int(os.environ.get("BENCH_SINGLE_EVENTS", "15000"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+
+
+def _payloads(n: int, seed: int) -> list[dict[str, Any]]:
+    per_day = max(1, n // 10)
+    events = list(generate(days=14, events_per_day=per_day, seed=seed, end=utcnow() - timedelta(hours=1)))
+    return events[:n]
+
+
+async def _http_batches(base: str, payloads: list[dict[str, Any]], concurrency: int = 4) -> float:
+    bodies = [
+        json.dumps({"events": payloads[i : i + 1000]}).encode() for i in range(0, len(payloads), 1000)
+    ]
+    headers = {"Authorization": f"Bearer {token()}", "content-type": "application/json"}
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    accepted = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal accepted
+        while not queue.empty():
+            body = queue.get_nowait()
+            response = await client.post(base + "/v1/usage-events/batch", content=body, headers=headers)
+            response.raise_for_status()
+            accepted += response.json()["accepted"]
+
+    async with httpx.AsyncClient(timeout=120) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    assert accepted == len(payloads), (accepted, len(payloads))
+    return len(payloads) / elapsed
+
+
+async def _http_singles(base: str, payloads: list[dict[str, Any]], clients: int = 32) -> float:
+    headers = {"Authorization": f"Bearer {token()}", "content-type": "application/json"}
+    bodies = [json.dumps(p).encode() for p in payloads]
+    index = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal index
+        while index < len(bodies):
+            body = bodies[index]
+            index += 1
+            response = await client.post(base + "/v1/usage-events", content=body, headers=headers)
+            assert response.status_code == 201, response.text
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return len(bodies) / elapsed
+
+
+async def _copy_rate(url: str, payloads: list[dict[str, Any]]) -> float:
+    """Price the same payloads into rows (untimed), then time a raw COPY into usage_events."""
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session:
+        catalog = await pricing_service.build_catalog(session)
+    await engine.dispose()
+    admin = Principal(sub="bench", role="admin", tenant_id=None)
+    columns = [c.name for c in UsageEvent.__table__.columns if c.name != "id"]
+    records = []
+    for payload in payloads:
+        row = ingest_service.build_row(UsageEventIn.model_validate(payload), admin, catalog)
+        row["event_id"] = "copy-" + row["event_id"]
+        records.append(
+            tuple(json.dumps(row[c]) if c in ("tags", "provider_usage", "cost_breakdown", "pricing_notes") else row[c] for c in columns)
+        )
+    connection = await asyncpg.connect(dsn(url))
+    try:
+        started = time.perf_counter()
+        await connection.copy_records_to_table("usage_events", records=records, columns=columns)
+        elapsed = time.perf_counter() - started
+    finally:
+        await connection.close()
+    return len(records) / elapsed
+
+
+async def _main() -> None:
+    print(f"   machine: {machine()}")
+    async with private_database() as url:
+        batch_payloads = _payloads(BATCH_EVENTS, seed=101)
+        single_payloads = _payloads(SINGLE_EVENTS, seed=202)
+        with server(url, workers=WORKERS) as base:
+            await _http_batches(base, batch_payloads[:2000])  # warm-up (catalog load, connections)
+            http_rate = await _http_batches(base, batch_payloads[2000:])
+            single_rate = await _http_singles(base, single_payloads)
+        copy_rate = await _copy_rate(url, batch_payloads[2000:])
+    print(f"   batch ingest over HTTP ({WORKERS} workers, 1,000/batch, 4 clients): {http_rate:,.0f} events/s")
+    print(f"   raw COPY of the same rows into usage_events:        {copy_rate:,.0f} rows/s")
+    print(f"   ratio HTTP / COPY: {http_rate / copy_rate:.2f}x   (goal >= 25,000 events/s and >= 0.35x)")
+    print(f"   single-event ingest, 32 concurrent clients: {single_rate:,.0f} req/s   (goal >= 3,000)")
+
+
+def main() -> None:
+    asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()
