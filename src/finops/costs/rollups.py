@@ -32,6 +32,7 @@ def deltas(rows: Iterable[Mapping[str, Any]], *, sign: int = 1) -> list[dict[str
             if acc is None:
                 acc = {name: 0 for name in ROLLUP_SUMS}
                 acc["cost_usd"] = Decimal(0)
+                acc["list_cost_usd"] = Decimal(0)
                 sums[key] = acc
             acc["events"] += sign
             acc["unpriced_events"] += 0 if row["priced"] else sign
@@ -39,6 +40,7 @@ def deltas(rows: Iterable[Mapping[str, Any]], *, sign: int = 1) -> list[dict[str
                 if name.endswith("_tokens"):
                     acc[name] += sign * row[name]
             acc["cost_usd"] += sign * row["cost_usd"]
+            acc["list_cost_usd"] += sign * row["list_cost_usd"]
     out: list[dict[str, Any]] = []
     for key in sorted(sums):
         grain, bucket, *dims = key

@@ -12,6 +12,7 @@ from finops.kit.money import MoneyStr
 
 class Sums(BaseModel):
     cost_usd: MoneyStr
+    list_cost_usd: MoneyStr
     events: int
     unpriced_events: int
     input_tokens: int

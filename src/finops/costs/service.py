@@ -48,6 +48,7 @@ class CostReport:
 def _empty_sums() -> dict[str, Any]:
     sums: dict[str, Any] = {name: 0 for name in ROLLUP_SUMS}
     sums["cost_usd"] = Decimal(0)
+    sums["list_cost_usd"] = Decimal(0)
     return sums
 
 

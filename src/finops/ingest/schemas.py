@@ -113,7 +113,9 @@ class UsageEventOut(BaseModel):
     price_id: int | None
     catalog_model: str | None
     price_variant: str | None
-    cost_usd: MoneyStr
+    cost_usd: MoneyStr = Field(description="What the tenant pays (EffectiveCost): its tenant rate applied")
+    list_cost_usd: MoneyStr = Field(description="The same usage at the provider's list price (ListCost)")
+    tenant_rate_id: int | None = None
     cost_breakdown: dict[str, MoneyStr]
     pricing_notes: list[str]
 

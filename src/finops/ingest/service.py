@@ -63,6 +63,7 @@ def build_row(event: UsageEventIn, principal: Principal, catalog: Catalog) -> di
         occurred_at=event.occurred_at,
         batch=event.batch,
         service_tier=event.service_tier,
+        tenant_id=tenant_id,
     )
     return {
         "tenant_id": tenant_id,
@@ -87,6 +88,8 @@ def build_row(event: UsageEventIn, principal: Principal, catalog: Catalog) -> di
         "catalog_model": priced.catalog_model,
         "price_variant": priced.variant,
         "cost_usd": priced.cost_usd,
+        "list_cost_usd": priced.list_cost_usd,
+        "tenant_rate_id": priced.tenant_rate_id,
         "cost_breakdown": {k: money.to_string(v) for k, v in priced.breakdown.items()},
         "pricing_notes": priced.notes,
     }

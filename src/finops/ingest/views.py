@@ -30,6 +30,8 @@ def event_out(event: UsageEvent) -> UsageEventOut:
         catalog_model=event.catalog_model,
         price_variant=event.price_variant,
         cost_usd=event.cost_usd,
+        list_cost_usd=event.list_cost_usd,
+        tenant_rate_id=event.tenant_rate_id,
         cost_breakdown=decimal_map(event.cost_breakdown),
         pricing_notes=list(event.pricing_notes or []),
     )

@@ -6,6 +6,18 @@ from finops.models.catalog_state import CatalogState
 from finops.models.cost_rollup import CostRollup
 from finops.models.price import Price
 from finops.models.price_model import PriceModel
+from finops.models.pricing_sync_run import PricingSyncRun
+from finops.models.tenant_rate import TenantRate
 from finops.models.usage_event import UsageEvent
 
-__all__ = ["AuditEntry", "Base", "CatalogState", "CostRollup", "Price", "PriceModel", "UsageEvent"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CatalogState",
+    "CostRollup",
+    "Price",
+    "PriceModel",
+    "PricingSyncRun",
+    "TenantRate",
+    "UsageEvent",
+]

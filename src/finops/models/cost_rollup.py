@@ -21,6 +21,7 @@ ROLLUP_SUMS = (
     "audio_output_tokens",
     "image_input_tokens",
     "cost_usd",
+    "list_cost_usd",
 )
 
 
@@ -58,3 +59,4 @@ class CostRollup(Base):
     audio_output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     image_input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(Money(), default=0)
+    list_cost_usd: Mapped[Decimal] = mapped_column(Money(), default=0, server_default="0")

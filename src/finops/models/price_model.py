@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finops.kit.db import Base
+from finops.kit.db import Base, UTCDateTime
 
 
 class PriceModel(Base):
@@ -22,3 +23,5 @@ class PriceModel(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     context_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
     deprecated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when a catalog sync no longer lists the model; its last prices stay in force.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

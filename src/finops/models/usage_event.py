@@ -67,5 +67,9 @@ class UsageEvent(Base):
     catalog_model: Mapped[str | None] = mapped_column(String(256), nullable=True)
     price_variant: Mapped[str | None] = mapped_column(String(32), nullable=True)
     cost_usd: Mapped[Decimal] = mapped_column(Money())
+    # cost_usd is what the tenant pays (FOCUS EffectiveCost, after its tenant rate); list_cost_usd is
+    # the same usage at the provider's list price (FOCUS ListCost). Equal when no tenant rate applies.
+    list_cost_usd: Mapped[Decimal] = mapped_column(Money(), default=0, server_default="0")
+    tenant_rate_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cost_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
     pricing_notes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -10,6 +10,7 @@ from typing import Any
 from finops.pricing.matching import candidate_ids, is_match
 from finops.pricing.providers import CATALOG_PROVIDERS
 from finops.pricing.rates import Rates
+from finops.pricing.tenant_rates import TenantRateBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Catalog:
     models: dict[str, list[CatalogModel]]  # by catalog provider, in match order
     fallbacks: dict[str, list[str]]
     versions: dict[tuple[str, str, str], list[PriceVersion]]  # (provider, model, variant) → by start
+    tenant_rates: TenantRateBook = field(default_factory=lambda: TenantRateBook({}))
     _resolved: dict[tuple[str, str], CatalogModel | None] = field(default_factory=dict)
 
     def resolve(self, provider: str, model: str) -> CatalogModel | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from finops.app_state import CatalogDep
-from finops.auth.dependencies import AnyRole
+from finops.auth.dependencies import AnyRole, tenant_filter
 from finops.ingest.schemas import TokenCounts
 from finops.kit.time import utcnow
 from finops.pricing import service as pricing_service
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/pricing", tags=["pricing"])
 
 
 @router.post("/estimate", response_model=EstimateOut)
-async def estimate(body: EstimateIn, _principal: AnyRole, catalog: CatalogDep) -> EstimateOut:
+async def estimate(body: EstimateIn, principal: AnyRole, catalog: CatalogDep) -> EstimateOut:
     """Price a usage (normalized or provider-native) without recording it."""
     if body.provider_usage is not None:
         usage, source = usage_parsers.parse(body.provider, body.provider_usage)
@@ -33,6 +33,7 @@ async def estimate(body: EstimateIn, _principal: AnyRole, catalog: CatalogDep) -
         occurred_at=at,
         batch=body.batch,
         service_tier=body.service_tier,
+        tenant_id=tenant_filter(principal, body.tenant_id),
     )
     return EstimateOut(
         provider=body.provider,
@@ -45,6 +46,8 @@ async def estimate(body: EstimateIn, _principal: AnyRole, catalog: CatalogDep) -
         catalog_model=priced.catalog_model,
         price_variant=priced.variant,
         cost_usd=priced.cost_usd,
+        list_cost_usd=priced.list_cost_usd,
+        tenant_rate_id=priced.tenant_rate_id,
         cost_breakdown=priced.breakdown,
         pricing_notes=priced.notes,
     )

@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.kit.time import utcnow
-from finops.models import CatalogState, Price, PriceModel
+from finops.models import CatalogState, Price, PriceModel, TenantRate
 from finops.pricing.genai_source import CatalogData
 from finops.pricing.rates import rates_to_json
 
@@ -32,6 +32,11 @@ async def load_prices(session: AsyncSession) -> list[Price]:
     result = await session.scalars(
         select(Price).order_by(Price.catalog_provider, Price.model_id, Price.variant, Price.effective_from)
     )
+    return list(result)
+
+
+async def load_tenant_rates(session: AsyncSession) -> list[TenantRate]:
+    result = await session.scalars(select(TenantRate).order_by(TenantRate.effective_from, TenantRate.id))
     return list(result)
 
 

@@ -21,6 +21,9 @@ class EstimateIn(BaseModel):
     occurred_at: AwareDatetime | None = Field(default=None, description="Default: now")
     batch: StrictBool = False
     service_tier: str | None = Field(default=None, max_length=32)
+    tenant_id: str | None = Field(
+        default=None, max_length=128, description="Apply this tenant's rates (default: the token's tenant)"
+    )
     usage: UsageIn | None = None
     provider_usage: dict[str, Any] | None = None
 
@@ -44,5 +47,7 @@ class EstimateOut(BaseModel):
     catalog_model: str | None
     price_variant: str | None
     cost_usd: MoneyStr
+    list_cost_usd: MoneyStr
+    tenant_rate_id: int | None = None
     cost_breakdown: dict[str, MoneyStr]
     pricing_notes: list[str]

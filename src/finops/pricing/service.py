@@ -12,23 +12,24 @@ from genai_prices import __version__ as genai_prices_version
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from finops.kit import money
-from finops.pricing import genai_source
+from finops.pricing import genai_source, tenant_rates, variants
 from finops.pricing import repository as pricing_repository
 from finops.pricing.catalog import Catalog, CatalogModel, PriceVersion
 from finops.pricing.engine import BREAKDOWN_KEYS, compute_cost
-from finops.pricing.rates import Rates, Tiered, rates_from_json
+from finops.pricing.rates import rates_from_json
+from finops.pricing.tenant_rates import TenantRateBook, TenantRateVersion
 from finops.pricing.usage import NormalizedUsage
 
 DEFAULT_SOURCE = f"genai-prices {genai_prices_version}"
-STANDARD_TIERS = {None, "", "default", "standard", "auto", "on_demand"}
-# Batch APIs of these providers bill 50 % of on-demand input and output (their published rule);
-# used only when the catalog has no batch rate for a model.
-BATCH_DISCOUNT_PROVIDERS = {"openai", "azure", "anthropic", "google", "aws"}
-HALF = Decimal("0.5")
+STANDARD_TIERS = variants.STANDARD_TIERS
+requested_variant = variants.requested_variant
 
 
 @dataclass(frozen=True)
 class PricedUsage:
+    """A priced usage. `cost_usd` and `breakdown` are what the tenant pays (its tenant rate applied);
+    `list_cost_usd` is the same usage at list price. Without a tenant rate the two are equal."""
+
     priced: bool
     cost_usd: Decimal
     breakdown: dict[str, Decimal]
@@ -36,6 +37,8 @@ class PricedUsage:
     catalog_model: str | None = None
     variant: str | None = None
     notes: list[str] = field(default_factory=list)
+    list_cost_usd: Decimal = money.ZERO
+    tenant_rate_id: int | None = None
 
 
 def _unpriced(note: str) -> PricedUsage:
@@ -47,24 +50,6 @@ def _unpriced(note: str) -> PricedUsage:
     )
 
 
-def _halve_batch(rates: Rates) -> Rates:
-    out = dict(rates)
-    for key in ("input_mtok", "output_mtok"):
-        value = out.get(key)
-        if isinstance(value, Tiered):
-            out[key] = value.scaled(HALF)
-        elif value is not None:
-            out[key] = value * HALF
-    return out
-
-
-def requested_variant(*, batch: bool, service_tier: str | None) -> str:
-    if batch:
-        return "batch"
-    tier = (service_tier or "").lower()
-    return "standard" if tier in STANDARD_TIERS else tier
-
-
 def price_usage(
     catalog: Catalog,
     *,
@@ -74,12 +59,21 @@ def price_usage(
     occurred_at: datetime,
     batch: bool = False,
     service_tier: str | None = None,
+    tenant_id: str | None = None,
 ) -> PricedUsage:
+    """Price a usage with the version in force at `occurred_at` and the tenant's rate, if any."""
     entry = catalog.resolve(provider, model)
     if entry is None:
         return _unpriced(f"model {model!r} is not in the price catalog for provider {provider!r}")
     return price_with_entry(
-        catalog, entry, usage=usage, occurred_at=occurred_at, batch=batch, service_tier=service_tier
+        catalog,
+        entry,
+        usage=usage,
+        occurred_at=occurred_at,
+        batch=batch,
+        service_tier=service_tier,
+        provider=provider,
+        tenant_id=tenant_id,
     )
 
 
@@ -91,34 +85,40 @@ def price_with_entry(
     occurred_at: datetime,
     batch: bool,
     service_tier: str | None,
+    provider: str | None = None,
+    tenant_id: str | None = None,
 ) -> PricedUsage:
-    variant = requested_variant(batch=batch, service_tier=service_tier)
-    notes: list[str] = []
-    version: PriceVersion | None = catalog.version_at(entry, variant, occurred_at)
-    rates: Rates | None = version.rates if version else None
-    applied = variant
-    if version is None and variant != "standard":
-        version = catalog.version_at(entry, "standard", occurred_at)
-        if version is not None:
-            rates = version.rates
-            if variant == "batch" and entry.catalog_provider in BATCH_DISCOUNT_PROVIDERS:
-                rates = _halve_batch(version.rates)
-                applied = "batch_rule"
-                notes.append("no batch rate in the catalog: 50% of standard input and output applied")
-            else:
-                applied = "standard"
-                notes.append(f"no {variant!r} rate in the catalog: standard rate applied")
-    if version is None or rates is None:
+    variant = variants.requested_variant(batch=batch, service_tier=service_tier)
+    chosen = variants.list_rates(catalog, entry, variant, occurred_at)
+    if chosen is None:
         return _unpriced(f"no price for {entry.model_id!r} in force at {occurred_at.isoformat()}")
-    cost = compute_cost(usage, rates)
+    listed = compute_cost(usage, chosen.rates)
+    notes = list(chosen.notes)
+    breakdown, total = listed.breakdown, listed.total
+    rate = catalog.tenant_rates.in_force(
+        tenant_id, provider or entry.catalog_provider, entry.catalog_provider, entry.model_id, occurred_at
+    )
+    applied_rate: int | None = None
+    if rate is not None and rate.kind == "discount" and rate.discount_percent is not None:
+        breakdown = tenant_rates.discounted(listed.breakdown, rate.discount_percent)
+        total = sum(breakdown.values(), money.ZERO)
+        applied_rate = rate.id
+    elif rate is not None and rate.kind == "price" and rate.rates and (rate.variant or "standard") == variant:
+        effective = compute_cost(usage, tenant_rates.merged_rates(chosen.rates, rate.rates))
+        breakdown, total = effective.breakdown, effective.total
+        applied_rate = rate.id
+    if applied_rate is not None and rate is not None:
+        notes.append(rate.describe())
     return PricedUsage(
         priced=True,
-        cost_usd=cost.total,
-        breakdown=cost.breakdown,
-        price_id=version.id,
+        cost_usd=total,
+        breakdown=breakdown,
+        price_id=chosen.version.id,
         catalog_model=f"{entry.catalog_provider}/{entry.model_id}",
-        variant=applied,
+        variant=chosen.applied,
         notes=notes,
+        list_cost_usd=listed.total,
+        tenant_rate_id=applied_rate,
     )
 
 
@@ -147,7 +147,27 @@ async def build_catalog(session: AsyncSession) -> Catalog:
                 rates=rates_from_json(price.rates),
             )
         )
-    return Catalog(revision=revision, models=models, fallbacks=fallbacks, versions=versions)
+    book = TenantRateBook.build(
+        [
+            TenantRateVersion(
+                id=r.id,
+                tenant_id=r.tenant_id,
+                provider=r.provider,
+                catalog_provider=r.catalog_provider,
+                model_id=r.model_id,
+                kind=r.kind,
+                discount_percent=r.discount_percent,
+                variant=r.variant,
+                rates=rates_from_json(r.rates) if r.rates else None,
+                effective_from=r.effective_from,
+                effective_to=r.effective_to,
+            )
+            for r in await pricing_repository.load_tenant_rates(session)
+        ]
+    )
+    return Catalog(
+        revision=revision, models=models, fallbacks=fallbacks, versions=versions, tenant_rates=book
+    )
 
 
 async def ensure_default_catalog(session: AsyncSession) -> bool:
