@@ -16,11 +16,16 @@ from finops.costs.endpoints import router as costs_router
 from finops.ingest.endpoints import router as ingest_router
 from finops.kit.db import create_engine, create_sessionmaker
 from finops.kit.http import BodyLimitMiddleware, RequestIdMiddleware, install_error_handlers
+from finops.observability import collector as metrics_collector
+from finops.observability.endpoints import router as metrics_router
 from finops.observability.health import router as health_router
+from finops.observability.middleware import HttpMetricsMiddleware
+from finops.observability.status import router as status_router
 from finops.pricing.endpoints import router as pricing_router
 from finops.pricing.service import CatalogCache
 from finops.worker.loop import JobContext
 from finops.worker.registry import build_jobs
+from finops.worker.runner import start_background
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,11 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.catalog_cache = CatalogCache(sessionmaker, settings.catalog_refresh_seconds)
         context = JobContext(settings=settings, sessionmaker=sessionmaker, extras={"app": app})
         app.state.jobs = {job.name: job for job in build_jobs(context)}
-        tasks = (
-            [asyncio.create_task(job.run_forever(), name=job.name) for job in app.state.jobs.values()]
-            if settings.run_background_jobs
-            else []
+        metrics_collector.install(
+            app.state, engine=engine, sessionmaker=sessionmaker, ttl=settings.metrics_cache_seconds
         )
+        tasks = start_background(app.state, settings)
         try:
             yield
         finally:
@@ -64,7 +68,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
-    for router in (health_router, ingest_router, costs_router, pricing_router, audit_router):
+    for router in (
+        health_router,
+        metrics_router,
+        status_router,
+        ingest_router,
+        costs_router,
+        pricing_router,
+        audit_router,
+    ):
         app.include_router(router)
     return app

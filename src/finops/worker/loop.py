@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from finops.config import Settings
+from finops.observability import metrics
 
 log = logging.getLogger("finops.worker")
 
@@ -52,9 +53,11 @@ class LoopService:
     async def tick(self) -> None:
         started = time.monotonic()
         self.status.last_started = time.time()
+        outcome = "failure"
         try:
             await self.run_once()
             self.status.last_error = None
+            outcome = "success"
         except Exception as exc:
             self.status.failures += 1
             self.status.last_error = f"{type(exc).__name__}: {exc}"
@@ -63,6 +66,10 @@ class LoopService:
             self.status.runs += 1
             self.status.last_duration = time.monotonic() - started
             self.status.last_finished = time.time()
+            metrics.JOB_RUNS.labels(job=self.name, outcome=outcome).inc()
+            metrics.JOB_DURATION.labels(job=self.name).observe(self.status.last_duration)
+            if outcome == "success":
+                metrics.JOB_LAST_SUCCESS.labels(job=self.name).set(self.status.last_finished)
 
     async def run_forever(self, may_run: asyncio.Event | None = None) -> None:
         while True:
