@@ -2,6 +2,8 @@
 
 from finops.kit.db import Base
 from finops.models.audit_entry import AuditEntry
+from finops.models.budget import Budget
+from finops.models.budget_reservation import BudgetReservation
 from finops.models.catalog_state import CatalogState
 from finops.models.cost_rollup import CostRollup
 from finops.models.price import Price
@@ -13,6 +15,8 @@ from finops.models.usage_event import UsageEvent
 __all__ = [
     "AuditEntry",
     "Base",
+    "Budget",
+    "BudgetReservation",
     "CatalogState",
     "CostRollup",
     "Price",
