@@ -12,6 +12,7 @@ from rich.console import Console
 from finops.auth.tokens import mint
 from finops.cli.db import upgrade_database
 from finops.config import get_settings
+from finops.observability import logging as logging_setup
 
 console = Console(stderr=True)
 
@@ -40,5 +41,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=logging_setup.dict_config(settings.log_level, settings.log_format),
+        access_log=False,
         proxy_headers=True,
     )

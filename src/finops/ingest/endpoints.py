@@ -22,7 +22,8 @@ from finops.ingest.schemas import (
     UsageEventPage,
 )
 from finops.ingest.views import event_out
-from finops.kit.errors import Conflict, NotFound, PayloadTooLarge
+from finops.kit.errors import Conflict, FinopsError, NotFound, PayloadTooLarge
+from finops.observability import metrics, record
 
 router = APIRouter(prefix="/v1/usage-events", tags=["usage events"])
 Session = Annotated[AsyncSession, Depends(db_session)]
@@ -33,7 +34,12 @@ async def create_usage_event(
     event: UsageEventIn, principal: Ingestor, session: Session, catalog: CatalogDep, response: Response
 ) -> UsageEventOut:
     """Record one usage event: 201 when new, 200 with the stored event when its id was seen before."""
-    stored = await ingest_service.ingest_one(session, catalog, principal, event)
+    try:
+        stored = await ingest_service.ingest_one(session, catalog, principal, event)
+    except FinopsError as exc:
+        record.ingest_rejected(exc.code)
+        raise
+    record.ingest_results([stored])
     if stored.status == "duplicate":
         response.status_code = 200
     return event_out(stored.event)
@@ -48,6 +54,8 @@ async def create_usage_events_batch(
     if len(body.events) > limit:
         raise PayloadTooLarge(f"a batch holds at most {limit} events", code="batch_too_large")
     stored, rejected = await ingest_service.ingest_batch(session, catalog, principal, body.events)
+    record.ingest_results(stored, rejected)
+    metrics.INGEST_BATCH_SIZE.observe(len(body.events))
     return BatchOut(
         accepted=sum(1 for s in stored if s.status == "created"),
         duplicates=sum(1 for s in stored if s.status == "duplicate"),

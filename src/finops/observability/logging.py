@@ -95,23 +95,25 @@ class FinopsJsonFormatter(JsonFormatter):
     """One JSON object per line; redacts again after formatting so tracebacks are covered too."""
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate of the message
         cleaned: dict[str, Any] = redact(log_data)
         return cleaned
 
 
-def build_handler(log_format: str = "json", stream: Any = None) -> logging.Handler:
-    handler = logging.StreamHandler(stream or sys.stderr)
-    formatter: logging.Formatter
+def make_formatter(log_format: str = "json") -> logging.Formatter:
     if log_format == "json":
-        formatter = FinopsJsonFormatter(
+        return FinopsJsonFormatter(
             "%(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"levelname": "level", "name": "logger"},
             static_fields={"service": "finops", "version": __version__},
             timestamp="time",
         )
-    else:
-        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-    handler.setFormatter(formatter)
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+
+def build_handler(log_format: str = "json", stream: Any = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(make_formatter(log_format))
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter())
     return handler
@@ -131,3 +133,33 @@ def configure_logging(level: str = "INFO", log_format: str = "json", stream: Any
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+
+
+def dict_config(level: str = "INFO", log_format: str = "json") -> dict[str, Any]:
+    """The same setup as a logging dictConfig, for uvicorn to apply in every worker process."""
+    module = __name__
+    quiet = {"handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": f"{module}.RequestIdFilter"},
+            "redact": {"()": f"{module}.RedactingFilter"},
+        },
+        "formatters": {"finops": {"()": f"{module}.make_formatter", "log_format": log_format}},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "finops",
+                "filters": ["request_id", "redact"],
+            }
+        },
+        # uvicorn's own access log is replaced by finops.access (route, status, duration, request id).
+        "loggers": {
+            "uvicorn": quiet,
+            "uvicorn.error": quiet,
+            "uvicorn.access": {**quiet, "level": "WARNING"},
+        },
+        "root": {"handlers": ["default"], "level": level.upper()},
+    }

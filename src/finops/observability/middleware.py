@@ -51,6 +51,7 @@ class HttpMetricsMiddleware:
             method = scope.get("method", "GET")
             metrics.HTTP_REQUESTS.labels(method=method, route=route, code=str(status)).inc()
             metrics.HTTP_DURATION.labels(method=method, route=route).observe(elapsed)
+            _observe_domain_latency(method, route, status, elapsed)
             if route not in QUIET_ROUTES or status >= 400:
                 log.info(
                     "%s %s %s",
@@ -66,3 +67,16 @@ class HttpMetricsMiddleware:
                     },
                 )
             request_id_var.reset(token)
+
+
+def _observe_domain_latency(method: str, route: str, status: int, elapsed: float) -> None:
+    """Ingest and cost-query latency, named by what was asked rather than by URL."""
+    if status >= 500:
+        return
+    if method == "POST" and route == "/v1/usage-events":
+        metrics.INGEST_DURATION.labels(kind="single").observe(elapsed)
+    elif method == "POST" and route == "/v1/usage-events/batch":
+        metrics.INGEST_DURATION.labels(kind="batch").observe(elapsed)
+    elif method == "GET" and route.startswith("/v1/costs"):
+        kind = route.removeprefix("/v1/costs").strip("/") or "costs"
+        metrics.QUERY_DURATION.labels(kind=kind).observe(elapsed)
