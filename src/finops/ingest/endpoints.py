@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.app_state import CatalogDep, db_session
 from finops.auth.dependencies import Ingestor, Reader, tenant_filter
+from finops.ingest import hooks as ingest_hooks
 from finops.ingest import repository as ingest_repository
 from finops.ingest import service as ingest_service
 from finops.ingest.schemas import (
@@ -31,7 +32,12 @@ Session = Annotated[AsyncSession, Depends(db_session)]
 
 @router.post("", response_model=UsageEventOut, status_code=201, responses={200: {"model": UsageEventOut}})
 async def create_usage_event(
-    event: UsageEventIn, principal: Ingestor, session: Session, catalog: CatalogDep, response: Response
+    event: UsageEventIn,
+    principal: Ingestor,
+    session: Session,
+    catalog: CatalogDep,
+    response: Response,
+    request: Request,
 ) -> UsageEventOut:
     """Record one usage event: 201 when new, 200 with the stored event when its id was seen before."""
     try:
@@ -42,6 +48,8 @@ async def create_usage_event(
     record.ingest_results([stored])
     if stored.status == "duplicate":
         response.status_code = 200
+    else:
+        ingest_hooks.notify_after_commit(session, request.app, [stored.event])
     return event_out(stored.event)
 
 
@@ -55,6 +63,7 @@ async def create_usage_events_batch(
         raise PayloadTooLarge(f"a batch holds at most {limit} events", code="batch_too_large")
     stored, rejected = await ingest_service.ingest_batch(session, catalog, principal, body.events)
     record.ingest_results(stored, rejected)
+    ingest_hooks.notify_after_commit(session, request.app, [s.event for s in stored if s.status == "created"])
     metrics.INGEST_BATCH_SIZE.observe(len(body.events))
     return BatchOut(
         accepted=sum(1 for s in stored if s.status == "created"),

@@ -73,8 +73,10 @@ class LoopService:
 
     async def run_forever(self, may_run: asyncio.Event | None = None) -> None:
         while True:
+            # Clear before running, not after: a wake() that arrives during tick() must cause
+            # another run rather than be wiped (it may carry work, e.g. freshly ingested events).
+            self._wake.clear()
             if may_run is None or may_run.is_set():
                 await self.tick()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval_seconds)
