@@ -14,6 +14,7 @@ from finops.auth.tokens import TokenVerifier
 from finops.config import Settings, get_settings
 from finops.costs.endpoints import router as costs_router
 from finops.ingest.endpoints import router as ingest_router
+from finops.kit import openapi
 from finops.kit.db import create_engine, create_sessionmaker
 from finops.kit.http import BodyLimitMiddleware, RequestIdMiddleware, install_error_handlers
 from finops.observability import collector as metrics_collector
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         leeway=settings.jwt_leeway_seconds,
     )
     install_error_handlers(app)
+    openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)

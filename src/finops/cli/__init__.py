@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from finops.cli import db, demo, reconcile, serve, token
+from finops.cli import db, demo, openapi, reconcile, serve, token
 
 app = typer.Typer(no_args_is_help=True, help="finops: FinOps for AI inference.")
 app.command("serve")(serve.serve)
@@ -12,6 +12,7 @@ app.add_typer(db.app, name="db")
 app.command("token")(token.token)
 app.command("demo")(demo.demo)
 app.command("reconcile")(reconcile.reconcile)
+app.command("openapi")(openapi.openapi)
 
 
 def main() -> None:
