@@ -186,3 +186,38 @@ class TestMetricsToken:
             assert ok.headers["content-type"].startswith("text/plain")
         finally:
             settings.metrics_token = original
+
+
+class TestBudgetMetrics:
+    async def test_budget_gauges_match_the_budget_status(
+        self,
+        client: httpx.AsyncClient,
+        auth: TokenFactory,
+        tenant: str,
+        events: EventFactory,
+        fresh_metrics: None,
+    ) -> None:
+        headers = auth("admin")
+        created = await client.post(
+            "/v1/budgets",
+            json={
+                "name": "metrics",
+                "scope": {"tenant_id": tenant},
+                "amount_usd": "0.01",
+                "period": "monthly",
+            },
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        budget_id = created.json()["id"]
+        batch = {"events": [events(tenant_id=tenant, model="gpt-4o") for _ in range(3)]}
+        assert (await client.post("/v1/usage-events/batch", json=batch, headers=headers)).status_code == 200
+        status = (await client.get(f"/v1/budgets/{budget_id}/status", headers=headers)).json()
+        text = (await client.get("/metrics")).text
+        labels = {"tenant": tenant, "budget": budget_id}
+        assert value(text, "finops_budget_percentage_used", **labels) == pytest.approx(
+            float(status["percent_used"])
+        )
+        assert value(text, "finops_budget_spend_usd", **labels) == pytest.approx(float(status["spent_usd"]))
+        assert value(text, "finops_budget_limit_usd", **labels) == pytest.approx(0.01)
+        assert float(status["percent_used"]) > 0

@@ -112,7 +112,7 @@ class DatabaseMetrics:
             try:
                 async with session_scope(self.sessionmaker) as session:
                     for source in self.sources:
-                        await source(session, fresh)
+                        await self._read(session, source, fresh)
             except Exception:
                 metrics.SCRAPE_DB_ERRORS.inc()
                 log.exception("refreshing database metrics failed; serving the previous values")
@@ -123,6 +123,17 @@ class DatabaseMetrics:
             fresh.ok = True
             fresh.taken_at = time.monotonic()
             self.snapshot = fresh
+
+    async def _read(self, session: AsyncSession, source: Source, snapshot: Snapshot) -> None:
+        """One source in its own savepoint; a failing optional source keeps the others' figures."""
+        try:
+            async with session.begin_nested():
+                await source(session, snapshot)
+        except Exception:
+            if source in CORE_SOURCES:
+                raise
+            metrics.SCRAPE_DB_ERRORS.inc()
+            log.exception("database metrics source %s failed", getattr(source, "__name__", source))
 
     def families(self) -> Iterator[Metric]:
         values = self.snapshot.values

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from finops.models import CatalogState, CostRollup
+from finops.kit.db import UTCDateTime
+from finops.models import CatalogState, CostRollup, PricingSyncRun
 
 TOKEN_KINDS = (
     "input",
@@ -99,3 +100,50 @@ async def leader_application(session: AsyncSession, *, classid: int, objid: int)
     )
     value = (await session.execute(stmt, {"classid": classid, "objid": objid})).scalar_one_or_none()
     return str(value) if value is not None else None
+
+
+async def active_alerts(session: AsyncSession, *, now: datetime) -> list[tuple[str, str, int]]:
+    """(tenant, budget id, count) of unresolved alerts whose period is still running."""
+    stmt = text(
+        "SELECT COALESCE(tenant_id, ''), budget_id, COUNT(*) FROM alerts"
+        " WHERE resolved_at IS NULL AND status <> 'suppressed'"
+        " AND (period_end IS NULL OR period_end > :now)"
+        " GROUP BY COALESCE(tenant_id, ''), budget_id"
+    )
+    bound = stmt.bindparams(bindparam("now", type_=UTCDateTime()))
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in await session.execute(bound, {"now": now})]
+
+
+async def outbox_depth(session: AsyncSession) -> list[tuple[str, int]]:
+    """(channel type, deliveries not yet sent or given up) from the alert outbox."""
+    stmt = text(
+        "SELECT channel_type, COUNT(*) FROM alert_deliveries"
+        " WHERE status IN ('pending', 'sending') GROUP BY channel_type"
+    )
+    return [(str(r[0]), int(r[1])) for r in await session.execute(stmt)]
+
+
+async def last_sync_runs(session: AsyncSession) -> dict[str, PricingSyncRun]:
+    """The latest successful and the latest failed price sync run."""
+    out: dict[str, PricingSyncRun] = {}
+    for outcome, condition in (
+        ("success", PricingSyncRun.status != "failed"),
+        ("failure", PricingSyncRun.status == "failed"),
+    ):
+        stmt = (
+            select(PricingSyncRun)
+            .where(condition)
+            .order_by(PricingSyncRun.finished_at.desc(), PricingSyncRun.id.desc())
+            .limit(1)
+        )
+        run = await session.scalar(stmt)
+        if run is not None:
+            out[outcome] = run
+    return out
+
+
+async def last_sync_run(session: AsyncSession) -> PricingSyncRun | None:
+    stmt = (
+        select(PricingSyncRun).order_by(PricingSyncRun.finished_at.desc(), PricingSyncRun.id.desc()).limit(1)
+    )
+    return await session.scalar(stmt)

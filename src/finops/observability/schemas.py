@@ -25,7 +25,7 @@ class CatalogStatus(BaseModel):
     source: str | None
     updated_at: datetime | None = Field(description="When the catalog last changed")
     age_seconds: float | None
-    last_sync_at: datetime | None = Field(description="Last price-sync run in this process, if any")
+    last_sync_at: datetime | None = Field(description="When the last price sync (any replica) finished")
     last_sync_result: Literal["ok", "error", "never"]
     last_sync_error: str | None = None
 

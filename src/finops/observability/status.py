@@ -89,9 +89,11 @@ async def gather_status(session: AsyncSession, *, state: Any) -> StatusOut:
     try:
         current = await migrate.current_revision(engine)
         catalog_row = await obs_repository.catalog_state(session)
+        last_run = await obs_repository.last_sync_run(session)
     except Exception as exc:  # report, don't fail: this is the page people read when things are broken
         database = DatabaseStatus(dialect=engine.dialect.name, status="error", error=type(exc).__name__)
         catalog_row = None
+        last_run = None
     head = migrate.head_revision()
     jobs: dict[str, LoopService] = getattr(state, "jobs", {})
     leader: LeaderElector | None = getattr(state, "leader", None)
@@ -107,6 +109,10 @@ async def gather_status(session: AsyncSession, *, state: Any) -> StatusOut:
         last_sync_result=_result(sync_job) if sync_job else "never",
         last_sync_error=sync_job.status.last_error if sync_job else None,
     )
+    if last_run is not None:  # the database knows the last sync whichever replica ran it
+        catalog.last_sync_at = last_run.finished_at
+        catalog.last_sync_result = "error" if last_run.status == "failed" else "ok"
+        catalog.last_sync_error = last_run.error
     return StatusOut(
         version=__version__,
         database=database,
