@@ -13,21 +13,18 @@ from finops.kit.db import dialect_name, insert_for
 from finops.models import CostRollup, UsageEvent
 from finops.models.cost_rollup import ROLLUP_DIMENSIONS, ROLLUP_SUMS
 
-UPSERT_CHUNK = 500
-
 
 async def apply_deltas(session: AsyncSession, deltas: Sequence[dict[str, Any]]) -> None:
     if not deltas:
         return
     table = CostRollup.__table__
-    dialect = dialect_name(session)
-    for start in range(0, len(deltas), UPSERT_CHUNK):
-        stmt = insert_for(dialect, table).values(list(deltas[start : start + UPSERT_CHUNK]))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["grain", "bucket_start", *ROLLUP_DIMENSIONS],
-            set_={name: table.c[name] + stmt.excluded[name] for name in ROLLUP_SUMS},
-        )
-        await session.execute(stmt)
+    stmt = insert_for(dialect_name(session), table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["grain", "bucket_start", *ROLLUP_DIMENSIONS],
+        set_={name: table.c[name] + stmt.excluded[name] for name in ROLLUP_SUMS},
+    )
+    connection = await session.connection()
+    await connection.execute(stmt, list(deltas))
 
 
 def _sum_columns(source: Any) -> list[Any]:

@@ -26,17 +26,15 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> s
     inserted: set[tuple[str, str]] = set()
     if not rows:
         return inserted
-    dialect = dialect_name(session)
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        stmt = (
-            insert_for(dialect, UsageEvent.__table__)
-            .values(list(chunk))
-            .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-            .returning(UsageEvent.tenant_id, UsageEvent.event_id)
-        )
-        result = await session.execute(stmt)
-        inserted.update((r.tenant_id, r.event_id) for r in result)
+    stmt = (
+        insert_for(dialect_name(session), UsageEvent.__table__)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+        .returning(UsageEvent.tenant_id, UsageEvent.event_id)
+    )
+    # executemany: one cached statement, batched by SQLAlchemy's insertmanyvalues.
+    connection = await session.connection()
+    result = await connection.execute(stmt, list(rows))
+    inserted.update((r.tenant_id, r.event_id) for r in result)
     return inserted
 
 
