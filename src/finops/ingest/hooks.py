@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.kit.txn import after_commit
-from finops.models import UsageEvent
 
 log = logging.getLogger("finops.ingest.hooks")
 
@@ -25,7 +24,7 @@ def register(hook: IngestHook) -> None:
         _HOOKS.append(hook)
 
 
-def _row(event: UsageEvent) -> dict[str, Any]:
+def _row(event: Any) -> dict[str, Any]:
     return {
         "tenant_id": event.tenant_id,
         "service": event.service,
@@ -37,7 +36,7 @@ def _row(event: UsageEvent) -> dict[str, Any]:
     }
 
 
-def notify_after_commit(session: AsyncSession, app: Any, events: Sequence[UsageEvent]) -> None:
+def notify_after_commit(session: AsyncSession, app: Any, events: Sequence[Any]) -> None:
     """Call every hook with the new events' dimensions after the session's transaction commits."""
     if not _HOOKS or not events:
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -11,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.auth.dependencies import check_tenant_write
 from finops.auth.tokens import Principal
+from finops.budgets import reservations as budget_reservations
 from finops.costs import repository as costs_repository
 from finops.costs import rollups
 from finops.ingest import repository as ingest_repository
 from finops.ingest.schemas import UsageEventIn
 from finops.kit import money
 from finops.kit.errors import FinopsError, Unprocessable
-from finops.kit.time import utcnow
+from finops.kit.time import as_utc, utcnow
 from finops.kit.validation import summarize
 from finops.models import UsageEvent
 from finops.pricing import service as pricing_service
@@ -39,7 +41,7 @@ class Rejected:
 class Stored:
     index: int
     status: Literal["created", "duplicate"]
-    event: UsageEvent
+    event: UsageEvent | SimpleNamespace  # the stored row: ORM object for replays, the written values when new
 
 
 def normalize_usage(event: UsageEventIn) -> tuple[NormalizedUsage, str]:
@@ -68,7 +70,7 @@ def build_row(event: UsageEventIn, principal: Principal, catalog: Catalog) -> di
     return {
         "tenant_id": tenant_id,
         "event_id": event.event_id,
-        "occurred_at": event.occurred_at,
+        "occurred_at": as_utc(event.occurred_at),
         "received_at": utcnow(),
         "service": event.service,
         "learner_id": event.learner_id or "",
@@ -104,14 +106,20 @@ async def store(session: AsyncSession, rows: Sequence[tuple[int, dict[str, Any]]
         unique.setdefault((row["tenant_id"], row["event_id"]), row)
     inserted = await ingest_repository.insert_new(session, list(unique.values()))
     await costs_repository.apply_deltas(session, rollups.deltas(unique[k] for k in sorted(inserted)))
-    stored = await ingest_repository.get_many(session, list(unique))
+    settling = [unique[k] for k in sorted(inserted) if unique[k].get("reservation_id")]
+    if settling:  # one statement, and only when some new event names a budget reservation
+        await budget_reservations.settle_events(session, settling)
+    # Only replays need a read: a new event answers with exactly the row just written.
+    replayed = [key for key in unique if key not in inserted]
+    stored = await ingest_repository.get_many(session, replayed) if replayed else {}
     out: list[Stored] = []
     first_index: set[tuple[str, str]] = set()
     for index, row in rows:
         key = (row["tenant_id"], row["event_id"])
         created = key in inserted and key not in first_index
         first_index.add(key)
-        out.append(Stored(index=index, status="created" if created else "duplicate", event=stored[key]))
+        event = SimpleNamespace(**unique[key]) if key in inserted else stored[key]
+        out.append(Stored(index=index, status="created" if created else "duplicate", event=event))
     return out
 
 

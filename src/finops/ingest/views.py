@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from finops.ingest.schemas import TokenCounts, UsageEventOut, decimal_map
 from finops.models import UsageEvent
 from finops.models.usage_event import TOKEN_COLUMNS
 
 
-def event_out(event: UsageEvent) -> UsageEventOut:
+def event_out(event: UsageEvent | SimpleNamespace) -> UsageEventOut:
+    """A stored event (ORM row) or the values just written (a namespace with the same attributes)."""
     return UsageEventOut(
         event_id=event.event_id,
         tenant_id=event.tenant_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from finops.kit.errors import Unprocessable
 
@@ -27,8 +27,8 @@ class NormalizedUsage:
     image_input_tokens: int = 0
 
     def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if value < 0:
+        for name in _FIELDS:
+            if getattr(self, name) < 0:
                 raise Unprocessable(f"{name} must not be negative", code="negative_tokens")
         if self.cached_input_tokens + self.cache_write_tokens > self.input_tokens:
             raise Unprocessable(
@@ -52,4 +52,7 @@ class NormalizedUsage:
             )
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in fields(NormalizedUsage))
