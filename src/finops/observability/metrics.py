@@ -338,3 +338,22 @@ FORBIDDEN_LABELS = frozenset({"learner", "learner_id", "user", "user_id", "event
 def process_metrics() -> list[MetricWrapperBase]:
     """Every process metric object declared above (for docs and tests)."""
     return [value for value in globals().values() if isinstance(value, MetricWrapperBase)]
+
+
+# Series for every known label value exist from the start (at 0), so rate() and dashboards see
+# "nothing happened" rather than "no data". Values not listed here appear on first use.
+CHANNELS = ("email", "slack", "webhook", "sms")
+for _outcome in ("accepted", "duplicate", "rejected"):
+    INGEST_EVENTS.labels(outcome=_outcome)
+for _kind in ("single", "batch"):
+    INGEST_DURATION.labels(kind=_kind)
+for _decision in ("allow", "warn", "deny"):
+    BUDGET_CHECKS.labels(decision=_decision)
+for _channel in CHANNELS:
+    ALERT_DELIVERY_DURATION.labels(channel=_channel)
+    for _outcome in ("delivered", "failed", "retry"):
+        ALERT_DELIVERIES.labels(channel=_channel, outcome=_outcome)
+for _outcome in ("changed", "unchanged", "failed"):
+    PRICE_SYNC_RUNS.labels(outcome=_outcome)
+for _outcome in ("acquired", "lost"):
+    LEADER_TRANSITIONS.labels(outcome=_outcome)

@@ -77,6 +77,8 @@ def _observe_domain_latency(method: str, route: str, status: int, elapsed: float
         metrics.INGEST_DURATION.labels(kind="single").observe(elapsed)
     elif method == "POST" and route == "/v1/usage-events/batch":
         metrics.INGEST_DURATION.labels(kind="batch").observe(elapsed)
+    elif method == "POST" and route == "/v1/budgets/check":
+        metrics.BUDGET_CHECK_DURATION.observe(elapsed)
     elif method == "GET" and route.startswith("/v1/costs"):
         kind = route.removeprefix("/v1/costs").strip("/") or "costs"
         metrics.QUERY_DURATION.labels(kind=kind).observe(elapsed)

@@ -43,3 +43,24 @@ def ingest_results(stored: Sequence[_StoredLike], rejected: Iterable[_RejectedLi
 def ingest_rejected(code: str) -> None:
     metrics.INGEST_EVENTS.labels(outcome="rejected").inc()
     metrics.INGEST_REJECTIONS.labels(code=code).inc()
+
+
+DELIVERY_OUTCOMES = {"sent": "delivered", "failed": "failed", "pending": "retry"}
+
+
+def alert_delivery(channel: str, status: object, duration_ms: int) -> None:
+    """One delivery attempt finished with the outbox row's new status (sent, failed, pending)."""
+    outcome = DELIVERY_OUTCOMES.get(str(status), "failed")
+    metrics.ALERT_DELIVERIES.labels(channel=channel, outcome=outcome).inc()
+    metrics.ALERT_DELIVERY_DURATION.labels(channel=channel).observe(duration_ms / 1000)
+
+
+def budget_check(allowed: bool, reason: str | None) -> None:
+    """allow, warn (allowed but a soft budget would be exceeded) or deny."""
+    if not allowed:
+        decision = "deny"
+    elif reason and "exceeded" in reason:
+        decision = "warn"
+    else:
+        decision = "allow"
+    metrics.BUDGET_CHECKS.labels(decision=decision).inc()
