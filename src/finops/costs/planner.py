@@ -7,9 +7,28 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from finops.costs.rollups import CUBES, grain_name
 from finops.kit.time import ceil_day, ceil_hour, floor_day, floor_hour, is_hour_aligned, is_utc_like
 
 Source = Literal["raw", "hour", "day"]
+HOURLY_CUBES = ("", "nl")  # cubes that also exist at hour grain ("tl" is daily only)
+
+
+def cube_for(dimensions: set[str]) -> str:
+    """The smallest rollup cube that keeps every dimension a query groups or filters by."""
+    for cube in ("tl", "nl"):
+        if dimensions <= set(CUBES[cube]):
+            return cube
+    return ""
+
+
+def grain_for(source: Source, cube: str) -> str:
+    """The stored grain answering one piece: raw events, or a rollup grain of the chosen cube."""
+    if source == "raw":
+        return "raw"
+    if source == "hour" and cube not in HOURLY_CUBES:
+        return "hour"
+    return grain_name(source, cube)
 
 
 def coarsest_source(granularity: str, tz: ZoneInfo, start: datetime, end: datetime, *, tags: bool) -> Source:

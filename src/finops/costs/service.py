@@ -86,10 +86,11 @@ async def query_costs(session: AsyncSession, query: CostQuery) -> CostReport:
     coarsest = planner.coarsest_source(query.granularity, tz, start, end, tags=uses_tags)
     by_bucket = query.granularity != "none"
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    cube = planner.cube_for({*dims, *(dim for dim, _ in query.filters)})
     for source, piece_start, piece_end in planner.pieces(start, end, coarsest):
         rows = await costs_repository.aggregate(
             session,
-            source=source,
+            source=planner.grain_for(source, cube),
             start=piece_start,
             end=piece_end,
             group_by=dims,
