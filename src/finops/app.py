@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from finops import __version__
 from finops.audit.endpoints import router as audit_router
 from finops.auth.tokens import TokenVerifier
+from finops.budgets.endpoints import router as budgets_router
 from finops.config import Settings, get_settings
 from finops.costs.endpoints import router as costs_router
 from finops.ingest.endpoints import router as ingest_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         costs_router,
         pricing_router,
         audit_router,
+        budgets_router,
     ):
         app.include_router(router)
     return app

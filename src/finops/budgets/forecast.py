@@ -31,6 +31,12 @@ SEASON_WINDOW = 56
 TREND_WINDOW = 28
 RUN_RATE_WINDOW = 7
 SPIKE_MADS = 4.0
+MIN_TREND_DAYS = 10
+SHIFT_LOOKBACK = 21
+SHIFT_MIN_DAYS = 4
+SHIFT_SIGMAS = 4.0
+SHIFT_BASE = 10
+SHIFT_RATIO = 1.3
 FIRST_DAY_CV = 0.6  # relative uncertainty of a rate seen for only part of one day
 MIN_FRACTION = 1 / 24  # below an hour of data, today's spend says nothing about the rate
 CENT = Decimal("0.01")
@@ -96,14 +102,81 @@ def _run_rate(values: list[float], slices: list[Slice], today: float, fraction: 
 
 
 def _seasonal_factors(values: list[float], weekdays: list[int]) -> list[float]:
+    """Day-of-week factors: each weekday's median ratio to the centred 7-day mean, shrunk towards
+    1 while a weekday has been seen fewer than 4 times (one odd day is not a pattern)."""
     ratios: dict[int, list[float]] = {w: [] for w in range(7)}
     for i in range(3, len(values) - 3):
         centred = statistics.fmean(values[i - 3 : i + 4])
         if centred > 0:
             ratios[weekdays[i]].append(values[i] / centred)
-    factors = [statistics.median(ratios[w]) if ratios[w] else 1.0 for w in range(7)]
+    factors: list[float] = []
+    for w in range(7):
+        seen = len(ratios[w])
+        raw = statistics.median(ratios[w]) if seen else 1.0
+        keep = 1.0 if seen >= 4 else seen / (seen + 1)
+        factors.append(1 + (raw - 1) * keep)
     mean = statistics.fmean(factors)
     return [f / mean for f in factors] if mean > 0 else [1.0] * 7
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    intercept: float
+    slope: float
+    t_mean: float
+    sxx: float  # inf when the slope is fixed at 0
+    n: int
+
+    def at(self, t: float) -> float:
+        return self.intercept + self.slope * t
+
+
+def _fit(ts: list[float], values: list[float]) -> Line:
+    """Least squares line; a flat level when fewer than MIN_TREND_DAYS points."""
+    t_mean = statistics.fmean(ts)
+    mean = statistics.fmean(values)
+    if len(ts) < MIN_TREND_DAYS:
+        return Line(mean, 0.0, t_mean, math.inf, len(ts))
+    sxx = sum((t - t_mean) ** 2 for t in ts)
+    slope = sum((t - t_mean) * (v - mean) for t, v in zip(ts, values, strict=True)) / sxx
+    return Line(mean - slope * t_mean, slope, t_mean, sxx, len(ts))
+
+
+def _robust_line(ts: list[float], z: list[float]) -> tuple[Line, list[float], float]:
+    """A line through `z` with spikes clipped: (line, clipped values, average clipped excess)."""
+    median = statistics.median(z)
+    mad = statistics.median(abs(v - median) for v in z) * 1.4826
+    cap = median + SPIKE_MADS * max(mad, 0.05 * median)
+    clipped = [min(v, cap) for v in z]
+    return _fit(ts, clipped), clipped, statistics.fmean(v - c for v, c in zip(z, clipped, strict=True))
+
+
+def _sigma(ts: list[float], values: list[float], line: Line, params: float) -> float:
+    dof = max(len(values) - params, 1.0)
+    return math.sqrt(sum((v - line.at(t)) ** 2 for v, t in zip(values, ts, strict=True)) / dof)
+
+
+def _level_shift(z: list[float]) -> int | None:
+    """Where the last days moved to a new level for good (a feature shipped, a service stopped):
+    the start of a run of at least SHIFT_MIN_DAYS days whose median differs from the median of the
+    SHIFT_BASE days before it by more than SHIFT_RATIO, with most of the run on the same side and
+    the difference beyond SHIFT_SIGMAS standard errors. Gradual growth moves far less than that
+    within a few weeks; isolated spikes do not make a run. None when there is no shift."""
+    best: tuple[float, int] | None = None
+    for start in range(max(len(z) - SHIFT_LOOKBACK, SHIFT_BASE), len(z) - SHIFT_MIN_DAYS + 1):
+        base = z[start - SHIFT_BASE : start]
+        tail = z[start:]
+        before = statistics.median(base)
+        after = statistics.median(tail)
+        if before <= 0 or after <= 0 or max(before, after) / min(before, after) < SHIFT_RATIO:
+            continue
+        spread = statistics.median(abs(v - before) for v in base) * 1.4826
+        error = 1.25 * max(spread, 0.02 * before) * math.sqrt(1 / len(base) + 1 / len(tail))
+        side = sum((v > before) == (after > before) for v in tail) / len(tail)
+        score = abs(after - before) / error
+        if side >= 0.8 and score > SHIFT_SIGMAS and (best is None or score > best[0]):
+            best = (score, start)
+    return best[1] if best else None
 
 
 def _seasonal(values: list[float], first_day: date, slices: list[Slice]) -> Projection:
@@ -113,32 +186,33 @@ def _seasonal(values: list[float], first_day: date, slices: list[Slice]) -> Proj
     factors = _seasonal_factors(window, weekdays)
     n = min(len(window), TREND_WINDOW)
     ts = [float(offset + len(window) - n + i) for i in range(n)]
-    recent = window[-n:]
     recent_factors = [max(factors[w], 1e-6) for w in weekdays[-n:]]
-    z = [y / f for y, f in zip(recent, recent_factors, strict=True)]
-    median = statistics.median(z)
-    mad = statistics.median(abs(v - median) for v in z) * 1.4826
-    cap = median + SPIKE_MADS * max(mad, 0.05 * median)
-    clipped = [min(v, cap) for v in z]
-    spike_allowance = statistics.fmean(v - c for v, c in zip(z, clipped, strict=True))
-    t_mean = statistics.fmean(ts)
-    sxx = sum((t - t_mean) ** 2 for t in ts)
-    z_mean = statistics.fmean(clipped)
-    slope = sum((t - t_mean) * (c - z_mean) for t, c in zip(ts, clipped, strict=True)) / sxx
-    intercept = z_mean - slope * t_mean
-    residuals = [v - (intercept + slope * t) for v, t in zip(z, ts, strict=True)]
-    sigma = math.sqrt(sum(r * r for r in residuals) / max(n - 2, 1))
+    z = [y / f for y, f in zip(window[-n:], recent_factors, strict=True)]
+    shift = _level_shift(z)
+    if shift is not None:
+        ts, z = ts[shift:], z[shift:]
+    line, clipped, spike_allowance = _robust_line(ts, z)
+    # Degrees of freedom: the line's parameters, and (without a shift) the share of the six free
+    # weekday factors that these days paid for.
+    params = (2 if math.isfinite(line.sxx) else 1) + (6 * len(z) / len(window) if shift is None else 0)
+    sigma = _sigma(ts, clipped, line, params)
+    # Spikes are rare and large: their variance is added separately from the clipped days' noise.
+    spike_var = sum((v - c) ** 2 for v, c in zip(z, clipped, strict=True)) / len(z)
     expected: list[float] = []
     coeffs: list[float] = []
     for s in slices:
         factor = factors[s.weekday]
-        level = max(intercept + slope * s.t, 0.0) + spike_allowance
-        expected.append(level * factor * s.weight)
+        expected.append((max(line.at(s.t), 0.0) + spike_allowance) * factor * s.weight)
         coeffs.append(factor * s.weight)
     total_c = sum(coeffs)
-    weighted_t = sum(c * (s.t - t_mean) for c, s in zip(coeffs, slices, strict=True))
-    variance = sigma**2 * (sum(c * c for c in coeffs) + total_c**2 / n + weighted_t**2 / sxx)
-    return Projection("weekly_seasonal", expected, math.sqrt(variance), len(values))
+    weighted_t = sum(c * (s.t - line.t_mean) for c, s in zip(coeffs, slices, strict=True))
+    trend_var = weighted_t**2 / line.sxx if math.isfinite(line.sxx) else 0.0
+    squares = sum(c * c for c in coeffs)
+    variance = sigma**2 * (squares + total_c**2 / line.n + trend_var) + spike_var * (
+        squares + total_c**2 / len(z)
+    )
+    method = "weekly_seasonal" if shift is None else "weekly_seasonal_since_shift"
+    return Projection(method, expected, math.sqrt(variance), len(values))
 
 
 def project(

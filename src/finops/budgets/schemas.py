@@ -22,6 +22,8 @@ DEFAULT_THRESHOLDS = (Decimal(50), Decimal(75), Decimal(90), Decimal(100))
 MAX_THRESHOLD = Decimal(10_000)
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 SplitKey = dict[str, str | None]
+# NaN and infinities reach our own validators (and their stable codes) instead of a generic error.
+AnyDecimal = Annotated[Decimal, Field(allow_inf_nan=True)]
 
 
 def _error(code: str, message: str) -> PydanticCustomError:
@@ -86,12 +88,12 @@ class BudgetIn(BaseModel):
         description="Any of tenant_id, service, learner_id, subject, provider, model, tag:<key>; "
         "empty = every tenant (admin only). A non-admin's budget is always within its own tenant.",
     )
-    amount_usd: Decimal = Field(description="Per period; per split value when split_by is set")
+    amount_usd: AnyDecimal = Field(description="Per period; per split value when split_by is set")
     period: PeriodName = "monthly"
     start: AwareDatetime | None = Field(default=None, description="custom: required; total: default now")
     end: AwareDatetime | None = Field(default=None, description="custom only")
     timezone: str = Field(default="UTC", description="IANA zone the period boundaries are computed in")
-    thresholds: list[Decimal] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS), max_length=20)
+    thresholds: list[AnyDecimal] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS), max_length=20)
     enforcement: Enforcement = "soft"
     split_by: list[str] = Field(default_factory=list, max_length=4)
     channel_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
@@ -139,12 +141,12 @@ class BudgetPatch(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     scope: dict[str, str] | None = None
-    amount_usd: Decimal | None = None
+    amount_usd: AnyDecimal | None = None
     period: PeriodName | None = None
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     timezone: str | None = None
-    thresholds: list[Decimal] | None = Field(default=None, max_length=20)
+    thresholds: list[AnyDecimal] | None = Field(default=None, max_length=20)
     enforcement: Enforcement | None = None
     split_by: list[str] | None = Field(default=None, max_length=4)
     channel_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
@@ -327,6 +329,7 @@ class SplitPage(BaseModel):
 
 
 class HistoryRow(BaseModel):
+    current: bool
     period_start: datetime
     period_end: datetime | None
     amount_usd: MoneyStr
@@ -334,8 +337,8 @@ class HistoryRow(BaseModel):
     percent_used: MoneyStr
     exceeded: bool
     events: int
-    top_split: SplitKey | None = None
-    splits_exceeded: int | None = None
+    top_split: SplitKey | None = Field(default=None, description="Split budgets: the most-spent split")
+    splits_exceeded: int | None = Field(default=None, description="Split budgets: splits over the amount")
 
 
 class HistoryOut(BaseModel):
@@ -361,7 +364,7 @@ class CheckIn(BaseModel):
         Field(default_factory=dict, max_length=20)
     )
     estimated_usage: UsageIn | None = None
-    estimated_cost_usd: Decimal | None = None
+    estimated_cost_usd: AnyDecimal | None = None
     batch: StrictBool = False
     service_tier: Annotated[str, Field(max_length=32)] | None = None
     reserve: StrictBool = False

@@ -3,8 +3,10 @@ splits, forecast). Spend always comes from the cost query engine (see spend.py).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -250,8 +252,6 @@ async def split_statuses(
 
 
 def _decode_split(stored: str) -> list[str]:
-    import json
-
     values = json.loads(stored)
     return [str(v) for v in values] if isinstance(values, list) else []
 
@@ -402,3 +402,57 @@ def _crossing_day(by_day: Mapping[datetime, Decimal], period: Period, amount: De
         if cumulative >= amount:
             return max(day, period.start)
     return None
+
+
+# --- history and splits ---
+
+
+@dataclass
+class PeriodSpend:
+    current: bool
+    period: Period
+    spent: Decimal
+    events: int
+    top_split: SplitKey | None = None
+    splits_exceeded: int | None = None
+
+
+async def history(session: AsyncSession, budget: Budget, *, now: datetime, count: int) -> list[PeriodSpend]:
+    """The current period and up to `count` periods before it, newest first. For a split budget
+    `spent` is the most-spent split's (the amount applies per split)."""
+    tz = zone(budget.timezone)
+    period: Period | None = current_period(budget, now)
+    out: list[PeriodSpend] = []
+    while period is not None and len(out) <= count:
+        if period.start <= now:
+            out.append(await _period_spend(session, budget, period, now=now, current=not out))
+        period = periods.previous(budget.period, tz, period)
+    return out
+
+
+async def _period_spend(
+    session: AsyncSession, budget: Budget, period: Period, *, now: datetime, current: bool
+) -> PeriodSpend:
+    if not budget.split_by:
+        report = await period_spend(session, budget, period, now=now)
+        return PeriodSpend(current, period, report.total["cost_usd"], int(report.total["events"]))
+    report = await period_spend(session, budget, period, now=now, group_by=tuple(budget.split_by))
+    top = max(report.rows, key=lambda r: r.sums["cost_usd"], default=None)
+    return PeriodSpend(
+        current,
+        period,
+        top.sums["cost_usd"] if top else money.ZERO,
+        int(report.total["events"]),
+        top_split={k: top.keys.get(k) for k in budget.split_by} if top else None,
+        splits_exceeded=sum(1 for r in report.rows if r.sums["cost_usd"] > budget.amount_usd),
+    )
+
+
+async def all_splits(
+    session: AsyncSession, budget: Budget, *, now: datetime
+) -> tuple[Period, list[SplitStatus]]:
+    period = current_period(budget, now)
+    if not budget.split_by:
+        return period, []
+    splits, _ = await split_statuses(session, budget, period, now=now)
+    return period, splits

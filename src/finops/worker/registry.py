@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from finops.budgets.tasks import ReservationExpiry
 from finops.worker.loop import JobContext, LoopService
 
-JOB_FACTORIES: list[type[LoopService]] = []
+JOB_FACTORIES: list[type[LoopService]] = [ReservationExpiry]
 
 
 def build_jobs(context: JobContext) -> list[LoopService]:
