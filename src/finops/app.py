@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from finops import __version__
+from finops.alerts.endpoints import router as alerts_router
 from finops.audit.endpoints import router as audit_router
 from finops.auth.tokens import TokenVerifier
 from finops.budgets.endpoints import router as budgets_router
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pricing_router,
         audit_router,
         budgets_router,
+        alerts_router,
     ):
         app.include_router(router)
     return app

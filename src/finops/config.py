@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
     run_background_jobs: bool = True
+    # alerts: evaluation, delivery and provider endpoints (tests point these at local servers)
+    alerts_monitor_seconds: float = Field(default=300.0, gt=0)
+    alerts_dispatch_seconds: float = Field(default=2.0, gt=0)
+    alerts_max_attempts: int = Field(default=8, ge=1, le=100)
+    alerts_backoff_base_seconds: float = Field(default=5.0, ge=0)
+    alerts_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    alerts_http_timeout_seconds: float = Field(default=10.0, gt=0)
+    alerts_budget_cache_seconds: float = Field(default=2.0, ge=0)
+    alerts_public_url: str = "http://127.0.0.1:8000"
+    alerts_sendgrid_base_url: str = "https://api.sendgrid.com"
+    alerts_twilio_base_url: str = "https://api.twilio.com"
     # Operations: metrics, logs, leader election across replicas.
     metrics_token: str | None = None
     metrics_cache_seconds: float = Field(default=10.0, ge=0)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from finops.alerts.tasks import AlertDispatcher, AlertEvaluator, BudgetMonitor
 from finops.budgets.tasks import ReservationExpiry
 from finops.worker.loop import JobContext, LoopService
 
-JOB_FACTORIES: list[type[LoopService]] = [ReservationExpiry]
+JOB_FACTORIES: list[type[LoopService]] = [
+    ReservationExpiry,
+    AlertEvaluator,
+    BudgetMonitor,
+    AlertDispatcher,
+]
 
 
 def build_jobs(context: JobContext) -> list[LoopService]:
