@@ -6,6 +6,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from finops.cli import app as cli_app
+from tests.fixtures.postgres import pg_url
+
+__all__ = ["pg_url"]
 
 ROOT = Path(__file__).resolve().parents[2]
 

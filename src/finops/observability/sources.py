@@ -42,6 +42,8 @@ async def alert_source(session: AsyncSession, snapshot: Snapshot) -> None:
     snapshot.values[metrics.OUTBOX_DEPTH] = {}
     for tenant, budget, count in await obs_repository.active_alerts(session, now=datetime.now(UTC)):
         snapshot.set(metrics.ALERTS_ACTIVE, (tenant, budget), count)
+    for channel in metrics.CHANNELS:  # an empty outbox reads 0, not "no data"
+        snapshot.set(metrics.OUTBOX_DEPTH, (channel,), 0)
     for channel, count in await obs_repository.outbox_depth(session):
         snapshot.set(metrics.OUTBOX_DEPTH, (channel,), count)
 
