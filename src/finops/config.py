@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
     run_background_jobs: bool = True
+    # Price catalog sync (issue 3): a published catalog pulled daily; failures retried with backoff.
+    pricing_sync_enabled: bool = True
+    pricing_sync_url: str = (
+        "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json"
+    )
+    pricing_sync_format: Literal["genai", "litellm"] = "genai"
+    pricing_sync_interval_seconds: float = Field(default=86400.0, gt=0)
+    pricing_sync_attempts: int = Field(default=3, ge=1, le=20)
+    pricing_sync_backoff_seconds: float = Field(default=2.0, ge=0)
+    pricing_sync_timeout_seconds: float = Field(default=30.0, gt=0)
+    pricing_sync_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # alerts: evaluation, delivery and provider endpoints (tests point these at local servers)
     alerts_monitor_seconds: float = Field(default=300.0, gt=0)
     alerts_dispatch_seconds: float = Field(default=2.0, gt=0)

@@ -111,6 +111,10 @@ def _model_prices(provider_id: str, model: Any) -> list[PriceRecord]:
         PriceRecord(provider_id, model.id, "standard", start, end, rates)
         for (start, end), (_, rates) in zip(_segments([b[0] for b in base]), base, strict=True)
     ]
+    # Several variants may share a name (a dated price change of the batch rate, say). genai-prices
+    # resolves them "first to last independently for each price key": at any instant, each key
+    # comes from the first variant in the list whose constraint is active.
+    groups: dict[str, list[tuple[datetime, Rates]]] = {}
     for variant in model.price_variants or ():
         name = _variant_name(variant.when)
         if name is None:
@@ -122,13 +126,20 @@ def _model_prices(provider_id: str, model: Any) -> list[PriceRecord]:
         else:
             continue
         overrides = _rates(variant.prices)
-        if not overrides:
-            continue
-        change_points = [b[0] for b in base if b[0] > variant_start] + [variant_start]
+        if overrides:
+            groups.setdefault(name, []).append((variant_start, overrides))
+    for name, group in groups.items():
+        first = min(start for start, _ in group)
+        change_points = [b[0] for b in base if b[0] > first] + [start for start, _ in group]
         for start, end in _segments(change_points):
             in_force = [rates for b_start, rates in base if b_start <= start]
             merged = dict(in_force[-1] if in_force else base[0][1])
-            merged.update(overrides)
+            chosen: Rates = {}
+            for variant_start, overrides in group:
+                if variant_start <= start:
+                    for key, value in overrides.items():
+                        chosen.setdefault(key, value)
+            merged.update(chosen)
             records.append(PriceRecord(provider_id, model.id, name, start, end, merged))
     return records
 

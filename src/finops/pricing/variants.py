@@ -9,7 +9,8 @@ time, these rules apply, in order, and the event's `pricing_notes` say which one
   discount stacks with the caching multipliers). Other providers: the standard rate.
 - flex: OpenAI bills flex "at Batch API rates", so its batch version, else the batch rule;
   Gemini bills flex at 50 % of standard, the batch rule. Others: the standard rate.
-- priority and fast (OpenAI's two names for the same tier): the other name's version. No provider
+- priority and fast (OpenAI's two names for the same tier): the other name's version (OpenAI and
+  Azure only; Anthropic's "fast" is a different product). No provider
   publishes one multiplier for priority (Gemini says 75 %-100 % more), so failing that the
   standard rate applies and the note says the cost is likely understated.
 - any other tier (scale, ...): the standard rate, with a note.
@@ -40,7 +41,10 @@ BATCH_RULE_KEYS: dict[str, tuple[str, ...]] = {
 }
 FLEX_AT_BATCH_PRICE = {"openai", "azure"}
 FLEX_AT_HALF_PRICE = {"google"}
+# OpenAI answers `service_tier: "priority"` requests under either name; Anthropic's "fast" is a
+# different product (speed: fast), so the alias is OpenAI's only.
 SAME_TIER = {"priority": "fast", "fast": "priority"}
+SAME_TIER_PROVIDERS = {"openai", "azure"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def list_rates(catalog: Catalog, entry: CatalogModel, variant: str, at: datetime
             rule.notes.append("no flex rate in the catalog: the provider's 50% flex rule applied")
             return ListRates(rule.version, rule.rates, "flex_rule", rule.notes)
     elif variant in SAME_TIER:
-        other = catalog.version_at(entry, SAME_TIER[variant], at)
+        other = catalog.version_at(entry, SAME_TIER[variant], at) if provider in SAME_TIER_PROVIDERS else None
         if other is not None:
             note = f"no {variant!r} rate in the catalog: {SAME_TIER[variant]!r} rate applied (same tier)"
             return ListRates(other, other.rates, SAME_TIER[variant], [note])

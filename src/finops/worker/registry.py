@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from finops.alerts.tasks import AlertDispatcher, AlertEvaluator, BudgetMonitor
 from finops.budgets.tasks import ReservationExpiry
+from finops.pricing.tasks import PriceSyncJob
 from finops.worker.loop import JobContext, LoopService
 
 JOB_FACTORIES: list[type[LoopService]] = [
     ReservationExpiry,
+    PriceSyncJob,
     AlertEvaluator,
     BudgetMonitor,
     AlertDispatcher,
