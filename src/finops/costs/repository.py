@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.kit.db import dialect_name, insert_for
@@ -45,23 +45,17 @@ def _sum_columns(source: Any) -> list[Any]:
     return cols
 
 
-async def aggregate(
-    session: AsyncSession,
-    *,
+def _piece_select(
     source: str,
     start: datetime,
     end: datetime,
+    *,
     group_by: Sequence[str],
     by_bucket: bool,
     filters: dict[str, str],
     tag_filters: dict[str, str],
-    tag_keys: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """Sums over [start, end) grouped by dimensions (and the source's own time bucket).
-
-    `source` is "hour" or "day" (rollups of that grain) or "raw" (usage events; their bucket is
-    the event's own timestamp). Tags live only on events, so tag filters and groups need "raw".
-    """
+    tag_keys: Sequence[str],
+) -> Any:
     if source == "raw":
         model: Any = UsageEvent
         time_col = UsageEvent.occurred_at
@@ -79,8 +73,50 @@ async def aggregate(
     if by_bucket:
         keys.append(time_col.label("bucket"))
     stmt = select(*keys, *_sum_columns(model)).where(and_(*where))
-    if keys:
-        stmt = stmt.group_by(*keys)
+    return stmt.group_by(*keys) if keys else stmt
+
+
+async def aggregate(
+    session: AsyncSession,
+    *,
+    pieces: Sequence[tuple[str, datetime, datetime]],
+    group_by: Sequence[str],
+    by_bucket: bool,
+    filters: dict[str, str],
+    tag_filters: dict[str, str],
+    tag_keys: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Sums grouped by dimensions (and each source's own time bucket) over consecutive pieces of a
+    range, in ONE statement: each piece reads its source, UNION ALL, and an outer GROUP BY merges
+    them, so the database (not Python) adds the pieces up.
+
+    A piece's source is a rollup grain ("hour", "day:tl", ...) or "raw" (usage events, whose bucket
+    is the event's own timestamp). Tags live only on events, so tag filters and groups need "raw".
+    """
+    if not pieces:
+        return []
+    selects = [
+        _piece_select(
+            source,
+            start,
+            end,
+            group_by=group_by,
+            by_bucket=by_bucket,
+            filters=filters,
+            tag_filters=tag_filters,
+            tag_keys=tag_keys,
+        )
+        for source, start, end in pieces
+    ]
+    if len(selects) == 1:
+        stmt = selects[0]
+    else:
+        merged = union_all(*selects).subquery("pieces")
+        names = [*group_by, *(f"tag:{t}" for t in tag_keys), *(["bucket"] if by_bucket else [])]
+        keys = [merged.c[name] for name in names]
+        stmt = select(*keys, *(func.sum(merged.c[n]).label(n) for n in ROLLUP_SUMS))
+        if keys:
+            stmt = stmt.group_by(*keys)
     result = await session.execute(stmt)
     return [dict(row._mapping) for row in result]
 

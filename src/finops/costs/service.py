@@ -87,24 +87,27 @@ async def query_costs(session: AsyncSession, query: CostQuery) -> CostReport:
     by_bucket = query.granularity != "none"
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     cube = planner.cube_for({*dims, *(dim for dim, _ in query.filters)})
-    for source, piece_start, piece_end in planner.pieces(start, end, coarsest):
-        rows = await costs_repository.aggregate(
-            session,
-            source=planner.grain_for(source, cube),
-            start=piece_start,
-            end=piece_end,
-            group_by=dims,
-            by_bucket=by_bucket,
-            filters=dict(query.filters),
-            tag_filters=dict(query.tag_filters),
-            tag_keys=tag_keys,
-        )
-        for row in rows:
-            if not row.get("events"):
-                continue
-            bucket = bucket_start(row["bucket"], query.granularity, tz) if by_bucket else None
-            key = (*(row[d] for d in dims), *(row[f"tag:{t}"] for t in tag_keys), bucket)
+    rows = await costs_repository.aggregate(
+        session,
+        pieces=[
+            (planner.grain_for(source, cube), piece_start, piece_end)
+            for source, piece_start, piece_end in planner.pieces(start, end, coarsest)
+        ],
+        group_by=dims,
+        by_bucket=by_bucket,
+        filters=dict(query.filters),
+        tag_filters=dict(query.tag_filters),
+        tag_keys=tag_keys,
+    )
+    for row in rows:
+        if not row.get("events"):
+            continue
+        bucket = bucket_start(row["bucket"], query.granularity, tz) if by_bucket else None
+        key = (*(row[d] for d in dims), *(row[f"tag:{t}"] for t in tag_keys), bucket)
+        if by_bucket:  # several stored buckets may fall in one requested bucket
             _add(merged.setdefault(key, _empty_sums()), row)
+        else:  # the database already returned one row per key
+            merged[key] = {name: row[name] or 0 for name in ROLLUP_SUMS}
     names = [*dims, *(f"tag:{t}" for t in tag_keys)]
     out: list[CostRow] = []
     total = _empty_sums()
