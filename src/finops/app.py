@@ -18,7 +18,12 @@ from finops.costs.endpoints import router as costs_router
 from finops.ingest.endpoints import router as ingest_router
 from finops.kit import openapi
 from finops.kit.db import create_engine, create_sessionmaker
-from finops.kit.http import BodyLimitMiddleware, RequestIdMiddleware, install_error_handlers
+from finops.kit.http import (
+    BodyLimitMiddleware,
+    RefuseNulMiddleware,
+    RequestIdMiddleware,
+    install_error_handlers,
+)
 from finops.observability import collector as metrics_collector
 from finops.observability.endpoints import router as metrics_router
 from finops.observability.health import router as health_router
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseNulMiddleware)
     app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     for router in (

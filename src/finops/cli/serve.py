@@ -25,9 +25,13 @@ def serve(
 ) -> None:
     """Serve the API (applying migrations first unless --no-migrate)."""
     settings = get_settings()
+    try:  # refuse before touching the database (production without an explicit secret)
+        secret = settings.resolve_jwt_secret()
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
     if migrate:
         asyncio.run(upgrade_database(settings.effective_database_url))
-    secret = settings.resolve_jwt_secret()
     if not settings.jwt_secret:
         admin = mint(secret, sub="local-admin", role="admin", tenant_id=None, ttl=timedelta(days=7))
         console.print("[bold]Development mode[/]: JWT secret kept in", str(settings.data_dir / "jwt-secret"))

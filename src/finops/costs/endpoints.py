@@ -14,7 +14,7 @@ from finops.auth.dependencies import Reader, tenant_filter
 from finops.costs import service as costs_service
 from finops.costs.schemas import CostRowOut, CostsOut, SummaryOut, Sums, TopOut, TopRow
 from finops.kit.errors import BadRequest
-from finops.kit.time import utcnow
+from finops.kit.time import as_utc, utcnow
 
 router = APIRouter(prefix="/v1/costs", tags=["costs"])
 Session = Annotated[AsyncSession, Depends(db_session)]
@@ -51,10 +51,13 @@ class Filters:
             if not sep or not key:
                 raise BadRequest("tag filters look like key=value", code="invalid_filter")
             self.tags.append((key, value))
-        self.end = end or utcnow()
-        self.start = start or self.end - timedelta(days=DEFAULT_DAYS)
-        if self.start.tzinfo is None or self.end.tzinfo is None:
+        if (start is not None and start.tzinfo is None) or (end is not None and end.tzinfo is None):
             raise BadRequest("start and end need a UTC offset", code="invalid_timestamp")
+        try:  # year 1 with a positive offset, or year 9999 with a negative one, has no UTC instant
+            self.end = as_utc(end) if end is not None else utcnow()
+            self.start = as_utc(start) if start is not None else self.end - timedelta(days=DEFAULT_DAYS)
+        except OverflowError as exc:
+            raise BadRequest("start or end is out of range", code="invalid_timestamp") from exc
 
     def query(self, principal: Any, **kwargs: Any) -> costs_service.CostQuery:
         values = dict(self.values)

@@ -24,6 +24,7 @@ from finops.ingest.schemas import (
 )
 from finops.ingest.views import event_out
 from finops.kit.errors import Conflict, FinopsError, NotFound, PayloadTooLarge
+from finops.kit.time import utc_param
 from finops.observability import metrics, record
 
 router = APIRouter(prefix="/v1/usage-events", tags=["usage events"])
@@ -101,7 +102,13 @@ async def list_usage_events(
         "model": model,
     }
     events = await ingest_repository.list_events(
-        session, filters=filters, start=start, end=end, priced=priced, cursor=cursor, limit=limit + 1
+        session,
+        filters=filters,
+        start=utc_param(start, "start") if start is not None else None,
+        end=utc_param(end, "end") if end is not None else None,
+        priced=priced,
+        cursor=cursor,
+        limit=limit + 1,
     )
     page = events[:limit]
     next_cursor = ingest_repository.encode_cursor(page[-1]) if len(events) > limit else None

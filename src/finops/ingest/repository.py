@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.kit.db import dialect_name, insert_for
 from finops.kit.errors import BadRequest
+from finops.kit.time import as_utc
 from finops.models import UsageEvent
 
 INSERT_CHUNK = 500
@@ -67,8 +68,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, ident = base64.urlsafe_b64decode(padded).decode().split("|")
-        return datetime.fromisoformat(stamp), int(ident)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return as_utc(datetime.fromisoformat(stamp)), int(ident)
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise BadRequest("cursor is not valid", code="invalid_cursor") from exc
 
 

@@ -6,19 +6,52 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from finops.kit.money import MoneyStr
-from finops.kit.time import utcnow
+from finops.kit.time import EPOCH, utcnow
 from finops.kit.validation import CUSTOM_PREFIX
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 MAX_TAGS = 20
 
-Name = Annotated[str, Field(min_length=1, max_length=128)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+    if "\x00" in value:
+        raise PydanticCustomError(
+            CUSTOM_PREFIX + "invalid_characters", "text must not contain NUL characters"
+        )
+    return value
+
+
+Text = AfterValidator(_no_nul)
+Name = Annotated[str, Field(min_length=1, max_length=128), Text]
 Count = Annotated[StrictInt, Field(ge=0)]
 ProviderName = Literal["openai", "gemini", "bedrock", "anthropic", "azure_openai"]
+
+
+def _rfc3339_text(value: Any) -> Any:
+    # Pydantic would also read a number as Unix time, guessing seconds or milliseconds by size.
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError(
+            CUSTOM_PREFIX + "invalid_timestamp", "expected an RFC 3339 timestamp string with an offset"
+        )
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
 
 
 class UsageIn(BaseModel):
@@ -42,20 +75,20 @@ class UsageEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: Name
-    occurred_at: AwareDatetime = Field(description="RFC 3339 with offset; at most 5 minutes in the future")
+    occurred_at: Timestamp = Field(description="RFC 3339 with offset; at most 5 minutes in the future")
     tenant_id: Name | None = Field(default=None, description="Defaults to the token's tenant")
     service: Name
     learner_id: Name | None = None
     subject: Name | None = None
     provider: ProviderName
-    model: Annotated[str, Field(min_length=1, max_length=256)]
+    model: Annotated[str, Field(min_length=1, max_length=256), Text]
     batch: StrictBool = False
-    service_tier: Annotated[str, Field(max_length=32)] | None = None
-    region: Annotated[str, Field(max_length=64)] | None = None
-    tags: dict[Annotated[str, Field(min_length=1, max_length=64)], Annotated[str, Field(max_length=256)]] = (
-        Field(default_factory=dict)
-    )
-    reservation_id: Annotated[str, Field(max_length=64)] | None = None
+    service_tier: Annotated[str, Field(max_length=32), Text] | None = None
+    region: Annotated[str, Field(max_length=64), Text] | None = None
+    tags: dict[
+        Annotated[str, Field(min_length=1, max_length=64), Text], Annotated[str, Field(max_length=256), Text]
+    ] = Field(default_factory=dict)
+    reservation_id: Annotated[str, Field(max_length=64), Text] | None = None
     usage: UsageIn | None = None
     provider_usage: dict[str, Any] | None = Field(
         default=None, description="The provider's own usage object, verbatim"
@@ -67,6 +100,8 @@ class UsageEventIn(BaseModel):
             raise PydanticCustomError(
                 CUSTOM_PREFIX + "usage_conflict", "exactly one of usage and provider_usage is required"
             )
+        if self.occurred_at < EPOCH:  # also keeps year-1 times with an offset from overflowing UTC
+            raise PydanticCustomError(CUSTOM_PREFIX + "invalid_timestamp", "occurred_at is before 1970")
         if self.occurred_at > utcnow() + MAX_FUTURE_SKEW:
             raise PydanticCustomError(
                 CUSTOM_PREFIX + "future_timestamp", "occurred_at is more than 5 minutes in the future"
@@ -77,7 +112,13 @@ class UsageEventIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    events: list[dict[str, Any]] = Field(description="Up to 1,000 usage events")
+    model_config = ConfigDict(extra="forbid")
+
+    # Items are validated one by one in the service, so one malformed item rejects only itself.
+    events: list[Any] = Field(
+        description="Up to 1,000 usage events",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/UsageEventIn"}},
+    )
 
 
 class TokenCounts(BaseModel):
@@ -123,7 +164,12 @@ class UsageEventOut(BaseModel):
 class IngestResult(BaseModel):
     index: int
     status: Literal["created", "duplicate"]
-    event: UsageEventOut
+    event_id: str
+    priced: bool
+    cost_usd: MoneyStr
+    event: UsageEventOut | None = Field(
+        default=None, description="The stored event (omitted with results=compact)"
+    )
 
 
 class Rejection(BaseModel):

@@ -41,7 +41,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    codes = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        403: "forbidden",
+        413: "body_too_large",
+    }
     return _error(exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail))
 
 
@@ -80,7 +86,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         try:
@@ -93,8 +99,27 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised from receive() while the endpoint reads a chunked body. It is an HTTPException because
+    FastAPI turns any other exception raised while parsing a body into a 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body exceeds {max_bytes} bytes")
+
+
+class RefuseNulMiddleware:
+    """Refuse a NUL character in the path or query string with 400: no identifier, filter or tag
+    holds one, and PostgreSQL cannot even compare text with it (the query would fail with a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            response = _error(400, "invalid_characters", "the URL must not contain NUL characters")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class RequestIdMiddleware:

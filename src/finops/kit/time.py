@@ -20,6 +20,14 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def utc_param(value: datetime, name: str) -> datetime:
+    """A query parameter's instant in UTC; a 400 when it has none (year 1 with a positive offset...)."""
+    try:
+        return as_utc(value)
+    except OverflowError as exc:
+        raise BadRequest(f"{name} is out of range", code="invalid_timestamp") from exc
+
+
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

@@ -31,6 +31,8 @@ def error_code(error: dict[str, Any]) -> str:
         return "unknown_provider"
     if kind in ("greater_than_equal", "greater_than"):
         return "negative_tokens" if loc and loc[-1].endswith("_tokens") else "out_of_range"
+    if kind in ("less_than_equal", "less_than"):
+        return "out_of_range"
     if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
         return "invalid_type"
     if kind.startswith(CUSTOM_PREFIX):

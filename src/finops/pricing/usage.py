@@ -6,6 +6,10 @@ from dataclasses import dataclass, fields
 
 from finops.kit.errors import Unprocessable
 
+# No single call comes near a billion tokens in any bucket; the bound keeps every event's cost far
+# inside the stored money range (SQLite keeps integer picodollars, at most ~9.2 million USD).
+MAX_TOKENS = 1_000_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class NormalizedUsage:
@@ -28,8 +32,11 @@ class NormalizedUsage:
 
     def __post_init__(self) -> None:
         for name in _FIELDS:
-            if getattr(self, name) < 0:
+            value = getattr(self, name)
+            if value < 0:
                 raise Unprocessable(f"{name} must not be negative", code="negative_tokens")
+            if value > MAX_TOKENS:
+                raise Unprocessable(f"{name} exceeds {MAX_TOKENS:,} tokens", code="out_of_range")
         if self.cached_input_tokens + self.cache_write_tokens > self.input_tokens:
             raise Unprocessable(
                 "cached_input_tokens + cache_write_tokens exceed input_tokens "
