@@ -52,7 +52,7 @@ async def _http_batches(base: str, payloads: list[dict[str, Any]], concurrency: 
         nonlocal accepted
         while not queue.empty():
             body = queue.get_nowait()
-            response = await client.post(base + "/v1/usage-events/batch", content=body, headers=headers)
+            response = await client.post(base + "/v1/usage-events/batch?results=compact", content=body, headers=headers)
             response.raise_for_status()
             accepted += response.json()["accepted"]
 

@@ -9,15 +9,25 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from finops.kit import pg_bulk
 from finops.kit.db import dialect_name, insert_for
 from finops.models import CostRollup, UsageEvent
 from finops.models.cost_rollup import ROLLUP_DIMENSIONS, ROLLUP_SUMS
+
+_ROLLUP_COLUMNS = ("grain", "bucket_start", *ROLLUP_DIMENSIONS, *ROLLUP_SUMS)
 
 
 async def apply_deltas(session: AsyncSession, deltas: Sequence[dict[str, Any]]) -> None:
     if not deltas:
         return
     table = CostRollup.__table__
+    if dialect_name(session) == "postgresql":
+        key = ", ".join(("grain", "bucket_start", *ROLLUP_DIMENSIONS))
+        updates = ", ".join(f"{n} = cost_rollups.{n} + EXCLUDED.{n}" for n in ROLLUP_SUMS)
+        await pg_bulk.unnest_insert(
+            session, table, _ROLLUP_COLUMNS, deltas, f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        return
     stmt = insert_for(dialect_name(session), table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["grain", "bucket_start", *ROLLUP_DIMENSIONS],

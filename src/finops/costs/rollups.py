@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from finops.kit.time import floor_day, floor_hour
@@ -42,43 +41,52 @@ def project(dims: Mapping[str, Any], kept: tuple[str, ...]) -> tuple[str, ...]:
     return tuple((dims[d] or "") if d in kept else COLLAPSED for d in ROLLUP_DIMENSIONS)
 
 
-def _key(grain: str, row: Mapping[str, Any]) -> RollupKey:
-    at: datetime = row["occurred_at"]
-    time_grain, kept = _SPLIT[grain]
-    bucket = floor_hour(at) if time_grain == "hour" else floor_day(at)
-    tenant, service, learner, subject, provider, model = project(row, kept)
-    return (grain, bucket, tenant, service, learner, subject, provider, model)
+_TIME_AND_MASK = {
+    grain: (split_grain(grain)[0], tuple(d in split_grain(grain)[1] for d in ROLLUP_DIMENSIONS))
+    for grain in GRAINS
+}
+
+
+def _values(row: Mapping[str, Any], sign: int) -> list[Any]:
+    """The row's contribution to each of ROLLUP_SUMS, in that order."""
+    out: list[Any] = []
+    for name in ROLLUP_SUMS:
+        if name == "events":
+            out.append(sign)
+        elif name == "unpriced_events":
+            out.append(0 if row["priced"] else sign)
+        else:
+            out.append(sign * row[name])
+    return out
 
 
 def deltas(rows: Iterable[Mapping[str, Any]], *, sign: int = 1) -> list[dict[str, Any]]:
     """Sum rows per rollup key for every grain, sorted by key (so concurrent upserts lock in the
-    same order and cannot deadlock)."""
-    sums: dict[RollupKey, dict[str, Any]] = {}
+    same order and cannot deadlock). This runs on the ingest hot path: keep it lean."""
+    sums: dict[RollupKey, list[Any]] = {}
     for row in rows:
-        for grain in GRAINS:
-            key = _key(grain, row)
+        hour = floor_hour(row["occurred_at"])
+        buckets = {"hour": hour, "day": floor_day(hour)}
+        dims = tuple(row[d] or "" for d in ROLLUP_DIMENSIONS)
+        values = _values(row, sign)
+        for grain, (time_grain, mask) in _TIME_AND_MASK.items():
+            kept = tuple(v if keep else COLLAPSED for v, keep in zip(dims, mask, strict=True))
+            key: RollupKey = (grain, buckets[time_grain], *kept)  # type: ignore[assignment]
             acc = sums.get(key)
             if acc is None:
-                acc = {name: 0 for name in ROLLUP_SUMS}
-                acc["cost_usd"] = Decimal(0)
-                acc["list_cost_usd"] = Decimal(0)
-                sums[key] = acc
-            acc["events"] += sign
-            acc["unpriced_events"] += 0 if row["priced"] else sign
-            for name in ROLLUP_SUMS:
-                if name.endswith("_tokens"):
-                    acc[name] += sign * row[name]
-            acc["cost_usd"] += sign * row["cost_usd"]
-            acc["list_cost_usd"] += sign * row["list_cost_usd"]
+                sums[key] = list(values)
+            else:
+                for i, value in enumerate(values):
+                    acc[i] += value
     out: list[dict[str, Any]] = []
     for key in sorted(sums):
-        grain, bucket, *dims = key
+        grain, bucket, *key_dims = key
         out.append(
             {
                 "grain": grain,
                 "bucket_start": bucket,
-                **dict(zip(ROLLUP_DIMENSIONS, dims, strict=True)),
-                **sums[key],
+                **dict(zip(ROLLUP_DIMENSIONS, key_dims, strict=True)),
+                **dict(zip(ROLLUP_SUMS, sums[key], strict=True)),
             }
         )
     return out

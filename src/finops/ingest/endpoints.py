@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +56,14 @@ async def create_usage_event(
 
 @router.post("/batch", response_model=BatchOut)
 async def create_usage_events_batch(
-    body: BatchIn, principal: Ingestor, session: Session, catalog: CatalogDep, request: Request
+    body: BatchIn,
+    principal: Ingestor,
+    session: Session,
+    catalog: CatalogDep,
+    request: Request,
+    results: Annotated[
+        Literal["full", "compact"], Query(description="compact: per event only id, status, cost")
+    ] = "full",
 ) -> BatchOut:
     """Record up to 1,000 events; good events are stored even when others are rejected."""
     limit: int = request.app.state.settings.max_batch_events
@@ -72,7 +79,17 @@ async def create_usage_events_batch(
         rejected=[
             Rejection(index=r.index, event_id=r.event_id, code=r.code, message=r.message) for r in rejected
         ],
-        results=[IngestResult(index=s.index, status=s.status, event=event_out(s.event)) for s in stored],
+        results=[
+            IngestResult(
+                index=s.index,
+                status=s.status,
+                event_id=s.event.event_id,
+                priced=s.event.priced,
+                cost_usd=s.event.cost_usd,
+                event=event_out(s.event) if results == "full" else None,
+            )
+            for s in stored
+        ],
     )
 
 

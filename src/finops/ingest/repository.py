@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from finops.kit import pg_bulk
 from finops.kit.db import dialect_name, insert_for
 from finops.kit.errors import BadRequest
 from finops.kit.time import as_utc
 from finops.models import UsageEvent
 
 INSERT_CHUNK = 500
+_EVENT_COLUMNS = tuple(c.name for c in UsageEvent.__table__.columns if c.name != "id")
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -26,6 +28,16 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> s
     """
     inserted: set[tuple[str, str]] = set()
     if not rows:
+        return inserted
+    if dialect_name(session) == "postgresql":
+        records = await pg_bulk.unnest_insert(
+            session,
+            UsageEvent.__table__,
+            _EVENT_COLUMNS,
+            rows,
+            "ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING tenant_id, event_id",
+        )
+        inserted.update((r["tenant_id"], r["event_id"]) for r in records)
         return inserted
     stmt = (
         insert_for(dialect_name(session), UsageEvent.__table__)
