@@ -61,20 +61,45 @@ def sync(
         f"{run.added} added, {run.changed} changed, {run.removed} removed"
     )
     diff = result.diff
-    if diff is not None and not diff.empty:
-        table = Table("change", "model", "variant", "before", "after")
-        for item in diff.added:
-            table.add_row("added", item["model"], ", ".join(item["variants"]), "", "")
-        for item in diff.changed:
-            table.add_row("changed", item["model"], item["variant"], str(item["before"]), str(item["after"]))
-        for item in diff.removed:
-            table.add_row("removed", item["model"], "", "", "")
-        console.print(table)
+    if diff is not None:
+        for line in _diff_lines(diff.as_json()):
+            console.print(line, highlight=False, soft_wrap=True)
     if result.repriced is not None and result.repriced.affected:
         console.print(f"priced {result.repriced.newly_priced} events stored unpriced")
 
 
+def _rate_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    before, after = before or {}, after or {}
+    keys = sorted(set(before) | set(after))
+    changes = [
+        f"{k} {before.get(k, '-')} → {after.get(k, '-')}" for k in keys if before.get(k) != after.get(k)
+    ]
+    return ", ".join(changes) or "scheduled changes only"
+
+
+def _diff_lines(diff: dict[str, Any]) -> list[str]:
+    lines = [f"  added    {item['model']} ({', '.join(item['variants'])})" for item in diff["added"]]
+    lines += [
+        f"  changed  {item['model']} {item['variant']}: {_rate_changes(item['before'], item['after'])}"
+        for item in diff["changed"]
+    ]
+    lines += [f"  removed  {item['model']} (its last prices stay in force)" for item in diff["removed"]]
+    return lines
+
+
 def _print_report(report: RepriceReport, *, dry_run: bool) -> None:
+    if report.by_model:
+        console.print(_model_table(report))
+    verb = "would change" if dry_run else "changed"
+    console.print(
+        f"{report.scanned} events scanned, {verb} {report.affected} "
+        f"({report.newly_priced} newly priced, {report.kept} kept): "
+        f"{_money(report.old_cost_usd)} → {_money(report.new_cost_usd)} USD "
+        f"(delta {_money(report.delta_cost_usd)})"
+    )
+
+
+def _model_table(report: RepriceReport) -> Table:
     table = Table("provider", "model", "events", "old cost", "new cost", "delta")
     for (provider, model), diff in sorted(report.by_model.items()):
         table.add_row(
@@ -85,14 +110,7 @@ def _print_report(report: RepriceReport, *, dry_run: bool) -> None:
             _money(diff.new_cost_usd),
             _money(diff.new_cost_usd - diff.old_cost_usd),
         )
-    console.print(table)
-    verb = "would change" if dry_run else "changed"
-    console.print(
-        f"{report.scanned} events scanned, {verb} {report.affected} "
-        f"({report.newly_priced} newly priced, {report.kept} kept): "
-        f"{_money(report.old_cost_usd)} → {_money(report.new_cost_usd)} USD "
-        f"(delta {_money(report.delta_cost_usd)})"
-    )
+    return table
 
 
 async def _reprice(
