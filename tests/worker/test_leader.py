@@ -26,7 +26,8 @@ async def holder_pid(url: str) -> int | None:
     try:
         pid: int | None = await connection.fetchval(
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid = $1 AND objid = $2 AND objsubid = 1",
+            " AND classid = $1 AND objid = $2 AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             classid,
             objid,
         )

@@ -96,7 +96,9 @@ async def leader_application(session: AsyncSession, *, classid: int, objid: int)
     stmt = text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :classid AND l.objid = :objid"
-        " AND l.objsubid = 1 LIMIT 1"
+        " AND l.objsubid = 1"
+        # Advisory locks belong to one database: other databases' finops instances hold their own.
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
     )
     value = (await session.execute(stmt, {"classid": classid, "objid": objid})).scalar_one_or_none()
     return str(value) if value is not None else None
