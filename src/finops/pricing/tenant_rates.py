@@ -96,7 +96,7 @@ def _at(versions: list[TenantRateVersion] | None, at: datetime) -> TenantRateVer
 def discounted(breakdown: dict[str, Decimal], percent: Decimal) -> dict[str, Decimal]:
     """Each bucket less `percent` %, rounded per bucket so the buckets still add up to the total."""
     factor = (HUNDRED - percent) / HUNDRED
-    return {key: money.quantize(value * factor) for key, value in breakdown.items()}
+    return {key: money.quantize(value * factor) if value else value for key, value in breakdown.items()}
 
 
 def merged_rates(list_rates: Rates, negotiated: Rates) -> Rates:
