@@ -18,6 +18,7 @@ run: $(STAMP)
 
 ## test: set up and run every check: lint, types and the test suite
 test: $(STAMP)
+	bash scripts/ensure-prometheus.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,6 +36,9 @@ unit: $(STAMP)
 ## bench: benchmarks that print figures (needs PostgreSQL: FINOPS_BENCH_DATABASE_URL)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+openapi: $(STAMP)
+	$(BIN)/finops openapi -o docs/api/rest/finops.yaml
 
 demo: $(STAMP)
 	$(BIN)/finops demo

@@ -67,7 +67,17 @@ def server(database_url: str, *, workers: int = 1, jobs: bool = False) -> Iterat
         "FINOPS_LOG_LEVEL": "WARNING",
         "FINOPS_DB_POOL_SIZE": "20",
     }
-    cmd = [sys.executable, "-m", "finops.cli", "serve", "--no-migrate", "--port", str(port), "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "finops.cli",
+        "serve",
+        "--no-migrate",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -105,7 +115,8 @@ def machine() -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout.strip()
-    return f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}, commit {commit or '?'}"
+    cpu = f"{platform.machine()} {os.cpu_count()} cores"
+    return f"{platform.node()} {cpu}, python {platform.python_version()}, commit {commit or '?'}"
 
 
 def run(coro: object) -> None:

@@ -30,6 +30,7 @@ from finops.pricing import service as pricing_service
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "100000"))
 SINGLE_EVENTS = int(os.environ.get("BENCH_SINGLE_EVENTS", "15000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+JSON_COLUMNS = ("tags", "provider_usage", "cost_breakdown", "pricing_notes")
 
 
 def _payloads(n: int, seed: int) -> list[dict[str, Any]]:
@@ -39,9 +40,7 @@ def _payloads(n: int, seed: int) -> list[dict[str, Any]]:
 
 
 async def _http_batches(base: str, payloads: list[dict[str, Any]], concurrency: int = 4) -> float:
-    bodies = [
-        json.dumps({"events": payloads[i : i + 1000]}).encode() for i in range(0, len(payloads), 1000)
-    ]
+    bodies = [json.dumps({"events": payloads[i : i + 1000]}).encode() for i in range(0, len(payloads), 1000)]
     headers = {"Authorization": f"Bearer {token()}", "content-type": "application/json"}
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
@@ -52,7 +51,9 @@ async def _http_batches(base: str, payloads: list[dict[str, Any]], concurrency: 
         nonlocal accepted
         while not queue.empty():
             body = queue.get_nowait()
-            response = await client.post(base + "/v1/usage-events/batch?results=compact", content=body, headers=headers)
+            response = await client.post(
+                base + "/v1/usage-events/batch?results=compact", content=body, headers=headers
+            )
             response.raise_for_status()
             accepted += response.json()["accepted"]
 
@@ -98,7 +99,12 @@ async def _copy_rate(url: str, payloads: list[dict[str, Any]]) -> float:
         row = ingest_service.build_row(UsageEventIn.model_validate(payload), admin, catalog)
         row["event_id"] = "copy-" + row["event_id"]
         records.append(
-            tuple(json.dumps(row[c]) if c in ("tags", "provider_usage", "cost_breakdown", "pricing_notes") else row[c] for c in columns)
+            tuple(
+                json.dumps(row[c])
+                if c in ("tags", "provider_usage", "cost_breakdown", "pricing_notes")
+                else row[c]
+                for c in columns
+            )
         )
     connection = await asyncpg.connect(dsn(url))
     try:
