@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,8 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from finops.costs.reconcile import reconcile
+from finops.kit.db import session_scope
 from finops.kit.time import utcnow
 from finops.pricing import reprice as reprice_service
+from finops.pricing import service as pricing_service
 from finops.pricing.reprice import RepriceFilter
 from tests.conftest import TokenFactory
 from tests.fixtures.events import EventFactory
@@ -245,4 +248,52 @@ class TestChunks:
         assert seen == [3, 3, 1]
         assert report.affected == 4  # three were done before the interruption
         assert await _totals(client, auth, tenant) == (cost_before * Decimal("0.75"), cost_before)
+        await _no_differences(app, tenant)
+
+
+class TestConcurrency:
+    async def test_two_concurrent_applies_change_each_event_once(
+        self, app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory, tenant: str, events: EventFactory
+    ) -> None:
+        await _ingest(client, auth, events, tenant)
+        cost_before, _ = await _totals(client, auth, tenant)
+        await _backdated_discount(client, auth, tenant, "40")
+        body = {"tenant_id": tenant, "dry_run": False, "reason": "concurrent"}
+        first, second = await asyncio.gather(
+            client.post("/v1/pricing/reprice", json=body, headers=auth("admin")),
+            client.post("/v1/pricing/reprice", json=body, headers=auth("admin")),
+        )
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert sorted([first.json()["events_affected"], second.json()["events_affected"]]) == [0, 7]
+        assert (await _totals(client, auth, tenant))[0] == cost_before * Decimal("0.6")
+        await _no_differences(app, tenant)
+
+    async def test_a_second_apply_waits_for_the_first_and_then_finds_nothing_to_do(
+        self, app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory, tenant: str, events: EventFactory
+    ) -> None:
+        await _ingest(client, auth, events, tenant)
+        cost_before, _ = await _totals(client, auth, tenant)
+        await _backdated_discount(client, auth, tenant, "50")
+        filters = RepriceFilter(tenant_id=tenant)
+
+        async def second() -> reprice_service.RepriceReport:
+            async with session_scope(app.state.sessionmaker) as session:
+                catalog = await pricing_service.build_catalog(session)
+                _, report = await reprice_service.reprice(
+                    session, catalog, filters, apply=True, actor="b", reason="second"
+                )
+                return report
+
+        async with session_scope(app.state.sessionmaker) as session:
+            catalog = await pricing_service.build_catalog(session)
+            _, first = await reprice_service.reprice(
+                session, catalog, filters, apply=True, actor="a", reason="first"
+            )
+            # The first transaction holds its row locks (PostgreSQL) or the write lock (SQLite) while
+            # the second starts; it must wait and then see the re-priced rows, not apply them again.
+            other = asyncio.create_task(second())
+            await asyncio.sleep(0.3)
+        later = await other
+        assert (first.affected, later.affected) == (7, 0)
+        assert (await _totals(client, auth, tenant))[0] == cost_before * Decimal("0.5")
         await _no_differences(app, tenant)

@@ -3,6 +3,7 @@ entry; a broken download changes nothing, is retried with backoff and shows in t
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import uuid
@@ -155,6 +156,27 @@ class TestChangedPrice:
             "/v1/pricing/reprice", json={"tenant_id": tenant, "dry_run": True}, headers=auth("admin")
         )
         assert dry.json()["events_affected"] == 0
+
+
+@pytest.mark.usefixtures("restore_catalog")
+class TestConcurrentSyncs:
+    async def test_two_syncs_at_once_add_one_version(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        auth: TokenFactory,
+        catalog_server: CatalogServer,
+        sync_settings: Settings,
+    ) -> None:
+        doc = _with_price(published_catalog(), "anthropic", "claude-2", output_mtok="30")
+        catalog_server.routes[PATH] = Route(body=dumps(doc))
+        prices_before, _ = await _counts(app)
+        runs = await asyncio.gather(
+            client.post("/v1/pricing/sync", headers=auth("admin")),
+            client.post("/v1/pricing/sync", headers=auth("admin")),
+        )
+        assert sorted(r.json()["status"] for r in runs) == ["changed", "unchanged"]
+        assert (await _counts(app))[0] == prices_before + 1
 
 
 @pytest.mark.usefixtures("restore_catalog")

@@ -50,10 +50,10 @@ async def record(
     """Add one audit entry to the session; the caller's transaction commits it with the change."""
     entry = AuditEntry(
         occurred_at=utcnow(),
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
+        actor=actor[:256],
+        action=action[:64],
+        entity_type=entity_type[:64],
+        entity_id=entity_id[:512],
         tenant_id=tenant_id,
         reason=reason,
         before=jsonable(before) if before is not None else None,

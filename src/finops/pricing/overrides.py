@@ -94,7 +94,7 @@ async def set_rate(
         effective_from=start,
         effective_to=None,
         note=note,
-        created_by=actor,
+        created_by=actor[:256],
         created_at=utcnow(),
     )
     await pricing_repository.add_tenant_rate(session, rate)

@@ -100,6 +100,7 @@ async def replace_catalog(session: AsyncSession, data: CatalogData, *, source: s
 
 async def bump_revision(session: AsyncSession, *, source: str) -> None:
     state = await session.get(CatalogState, 1, with_for_update=True)
+    source = source[:128]
     if state is None:
         session.add(CatalogState(id=1, revision=1, source=source, updated_at=utcnow()))
     else:

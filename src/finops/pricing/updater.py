@@ -55,7 +55,7 @@ async def run_sync(
     run = PricingSyncRun(
         started_at=started,
         finished_at=started,
-        actor=actor,
+        actor=actor[:256],
         source=source[:1024],
         format=fmt,
         status="failed",
@@ -103,7 +103,7 @@ async def run_sync(
         failed = PricingSyncRun(
             started_at=started,
             finished_at=utcnow(),
-            actor=actor,
+            actor=actor[:256],
             source=source[:1024],
             format=fmt,
             status="failed",
