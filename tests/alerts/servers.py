@@ -229,7 +229,8 @@ class SmtpServer:
                 and data.login.decode() == self.username
                 and data.password.decode() == self.password
             )
-            return AuthResult(success=ok)
+            # handled=False: let the server answer "535" itself on a failure.
+            return AuthResult(success=ok, handled=False)
 
         self._controller = Controller(
             Handler(),

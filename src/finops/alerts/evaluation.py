@@ -28,6 +28,7 @@ from finops.budgets.schemas import BudgetStatus, Forecast, SplitKey
 from finops.kit import money
 from finops.kit.time import utcnow
 from finops.models import Alert, AlertChannel, Budget
+from finops.observability import metrics
 
 THRESHOLD = "threshold_crossed"
 FORECAST = "forecast_exceeds"
@@ -343,6 +344,8 @@ class Evaluation:
                 "title": _title(budget, candidate)[:300],
                 "details": _details(budget, candidate),
                 "created_at": self.now,
+                # A resolution closes itself: only problems stay open.
+                "resolved_at": self.now if kind == RESOLVED else None,
             },
         )
         if not inserted:
@@ -370,6 +373,8 @@ class Evaluation:
                 ],
             )
             self.to_deliver.append(alert_id)
+            for channel in channels:
+                metrics.ALERTS_RAISED.labels(channel=channel.type).inc()
         return alert_id
 
     async def _recently_sent(self) -> set[tuple[str, str, str]]:

@@ -204,13 +204,21 @@ async def claim_due(
     ids = list(await session.scalars(stmt))
     if not ids:
         return []
-    await session.execute(
+    # The UPDATE repeats the due condition: should two senders ever read the same rows, the
+    # second one's UPDATE (re-checked after the first commits) finds them no longer due.
+    claimed = await session.scalars(
         update(AlertDelivery)
-        .where(AlertDelivery.id.in_(ids))
+        .where(AlertDelivery.id.in_(ids), due)
         .values(status="sending", lease_until=lease_until, claim_token=token, updated_at=now)
+        .returning(AlertDelivery.id)
     )
+    claimed_ids = list(claimed)
+    if not claimed_ids:
+        return []
     rows = await session.scalars(
-        select(AlertDelivery).where(AlertDelivery.id.in_(ids)).execution_options(populate_existing=True)
+        select(AlertDelivery)
+        .where(AlertDelivery.id.in_(claimed_ids))
+        .execution_options(populate_existing=True)
     )
     return sorted(rows, key=lambda d: d.id)
 

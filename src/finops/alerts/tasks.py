@@ -23,6 +23,7 @@ from finops.ingest import hooks as ingest_hooks
 from finops.kit.db import session_scope
 from finops.kit.time import utcnow
 from finops.models import Budget
+from finops.observability import metrics
 from finops.worker.loop import JobContext, LoopService
 
 log = logging.getLogger("finops.alerts")
@@ -53,7 +54,9 @@ async def evaluate_budgets(context: JobContext, budgets: Sequence[Budget], *, no
                 )
         except Exception:
             log.exception("evaluating budget %s failed", budget.id)
+            metrics.BUDGET_EVALUATIONS.labels(outcome="error").inc()
             continue
+        metrics.BUDGET_EVALUATIONS.labels(outcome="threshold_crossed" if ids else "ok").inc()
         recorded += len(ids)
     if recorded:
         dispatcher = _sibling(context, DISPATCH)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -85,11 +88,60 @@ def error_result(exc: BaseException) -> SendResult:
     return SendResult(ok=False, error=f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
+def _secret_fragments(value: str) -> set[str]:
+    """A secret and the parts of it a receiver might echo: a secret URL's path, query and long
+    path segments (Slack's webhook path is the credential)."""
+    fragments = {value}
+    parsed = urlsplit(value)
+    if parsed.scheme in ("http", "https"):
+        fragments |= {parsed.path, parsed.query, *(p for p in parsed.path.split("/") if len(p) >= 8)}
+    return {f for f in fragments if len(f) >= 4}
+
+
 def redact(text: str | None, secrets: dict[str, Any]) -> str | None:
-    """Remove every secret value from an error text before it is stored or logged."""
+    """Remove every secret (and echoable fragment of one) from an error text before it is stored
+    or logged."""
     if text is None:
         return None
+    fragments: set[str] = set()
     for value in secrets.values():
-        if isinstance(value, str) and len(value) >= 4:
-            text = text.replace(value, "***")
+        if isinstance(value, str):
+            fragments |= _secret_fragments(value)
+    for fragment in sorted(fragments, key=len, reverse=True):
+        text = text.replace(fragment, "***")
     return text[:1000]
+
+
+class _SecretUrlFilter(logging.Filter):
+    """httpx logs every request URL at INFO. A URL that is itself a credential (a Slack incoming
+    webhook) must not reach the logs: records mentioning a registered one get its path hidden."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        super().__init__()
+        self._urls: OrderedDict[str, str] = OrderedDict()
+        self._capacity = capacity
+
+    def register(self, url: str) -> None:
+        parsed = urlsplit(url)
+        masked = f"{parsed.scheme}://{parsed.netloc}/***"
+        for form in (url, str(httpx.URL(url))):
+            self._urls[form] = masked
+            self._urls.move_to_end(form)
+        while len(self._urls) > self._capacity:
+            self._urls.popitem(last=False)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._urls:
+            return True
+        message = record.getMessage()
+        hidden = message
+        for url in sorted(self._urls, key=len, reverse=True):
+            if url in hidden:
+                hidden = hidden.replace(url, self._urls[url])
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True
+
+
+SECRET_URLS = _SecretUrlFilter()
+logging.getLogger("httpx").addFilter(SECRET_URLS)

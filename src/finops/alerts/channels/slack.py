@@ -8,7 +8,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from finops.alerts.channels import format as fmt
-from finops.alerts.channels.base import AlertMessage, SendContext, SendResult, error_result, http_result
+from finops.alerts.channels.base import (
+    SECRET_URLS,
+    AlertMessage,
+    SendContext,
+    SendResult,
+    error_result,
+    http_result,
+)
 from finops.alerts.channels.fields import HttpUrl, Timeout
 
 EMOJI = {"info": ":information_source:", "warning": ":warning:", "critical": ":rotating_light:"}
@@ -60,6 +67,7 @@ def payload(config: SlackConfig, message: AlertMessage) -> dict[str, Any]:
 async def send(
     config: SlackConfig, secrets: SlackSecrets, message: AlertMessage, ctx: SendContext
 ) -> SendResult:
+    SECRET_URLS.register(secrets.webhook_url)
     try:
         response = await ctx.http.post(
             secrets.webhook_url,
