@@ -427,6 +427,18 @@ CASES = [
         batch=True,
         variant="batch_rule",
     ),
+    # Gemini flex before the catalog had a flex rate: Google bills flex at 50 % of standard,
+    # 1M × 0.15 + 1M × 1.25 = 1.40
+    Case(
+        "gemini-2.5-flash-flex-rule",
+        "gemini",
+        "gemini-2.5-flash",
+        BEFORE_VARIANTS,
+        {"input_tokens": M, "output_tokens": M},
+        "1.4",
+        tier="flex",
+        variant="flex_rule",
+    ),
     # --- Anthropic --------------------------------------------------------------------------
     # 100,000 × 3/1M = 0.3; 10,000 × 15/1M = 0.15 → 0.45
     Case(
