@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from finops.alerts import repository as alerts_repository
 from finops.alerts.tasks import DISPATCH, MONITOR, AlertDispatcher, BudgetMonitor
 from finops.app import create_app
+from finops.kit.db import session_scope
 from finops.kit.time import utcnow
 from tests.alerts.conftest import WEBHOOK_SECRET, AlertKit, webhook_channel
 from tests.alerts.servers import HttpReceiver, Received, webhook_responder
@@ -105,3 +106,25 @@ class TestClaims:
             await second.rollback()
         await kit.dispatcher.dispatch()  # leave nothing due behind for other tests
         assert len(slow_webhook.requests) == 4
+
+    async def test_a_sender_that_died_mid_send_is_replaced_once_its_lease_ends(
+        self, kit: AlertKit, slow_webhook: HttpReceiver
+    ) -> None:
+        budget = await kit.budget([await kit.channel(webhook_channel(slow_webhook))])
+        await kit.spend(5)
+        await kit.evaluator.evaluate_pending()
+        (alert,) = await kit.alerts(budget["id"])
+        now = utcnow()
+        async with session_scope(kit.app.state.sessionmaker) as session:
+            # A sender claims the delivery, then its process dies before sending or recording.
+            claimed = await alerts_repository.claim_due(
+                session, now=now, lease_until=now + timedelta(minutes=1), token="dead", limit=500
+            )
+        assert alert["deliveries"][0]["id"] in {d.id for d in claimed}
+        await kit.dispatcher.dispatch()  # the lease still runs: nobody else sends it
+        assert slow_webhook.requests == []
+        await kit.dispatcher.dispatch(now=now + timedelta(minutes=2))
+        await kit.dispatcher.dispatch(now=now + timedelta(minutes=3))
+        assert [r.headers["idempotency-key"] for r in slow_webhook.requests] == [alert["id"]]
+        (alert,) = await kit.alerts(budget["id"])
+        assert alert["status"] == "delivered"

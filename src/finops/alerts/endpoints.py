@@ -33,7 +33,9 @@ from finops.kit.time import utcnow
 from finops.kit.txn import after_commit
 
 router = APIRouter(tags=["alerts"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+# scope="function": commit before the answer is sent (the default "request" scope would commit
+# after the response went out, so a client could see a change that then fails to commit).
+Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 Writer = Annotated[Principal, Depends(require("admin", "tenant_admin"))]
 
 
