@@ -164,5 +164,9 @@ async def status(session: AsyncSession, settings: Settings) -> SyncStatusOut:
         source=settings.pricing_sync_url,
         format=settings.pricing_sync_format,
         enabled=settings.pricing_sync_enabled,
-        recent=[SyncRunOut.model_validate(r, from_attributes=True) for r in recent],
+        # Diffs only on the two runs above: ten full diffs can be large.
+        recent=[
+            SyncRunOut.model_validate(r, from_attributes=True).model_copy(update={"diff": None})
+            for r in recent
+        ],
     )
