@@ -65,6 +65,15 @@ def twilio() -> Iterator[HttpReceiver]:
 
 
 @pytest.fixture
+def json_receiver() -> Iterator[HttpReceiver]:
+    """Plays any JSON-accepting service (Apprise's json:// target)."""
+    receiver = HttpReceiver(lambda _received: (200, b"{}"))
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
 def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
     server = SmtpServer(tmp_path)
     server.start()
@@ -138,6 +147,18 @@ def sms_channel(receiver: HttpReceiver, **extra: Any) -> dict[str, Any]:
             "api_base_url": receiver.url,
         },
         "secrets": {"auth_token": TWILIO_TOKEN},
+        **extra,
+    }
+
+
+def apprise_channel(receiver: HttpReceiver, **extra: Any) -> dict[str, Any]:
+    """Apprise's generic JSON service aimed at the local receiver (the same plugin family carries
+    Teams, Discord, PagerDuty, ... whose hosts the tests cannot reach)."""
+    return {
+        "name": "long tail",
+        "type": "apprise",
+        "config": {"label": "json receiver"},
+        "secrets": {"urls": [f"json://127.0.0.1:{receiver.port}/apprise/token-abcdef123456"]},
         **extra,
     }
 

@@ -15,6 +15,7 @@ from tests.alerts.conftest import (
     TWILIO_TOKEN,
     WEBHOOK_SECRET,
     AlertKit,
+    apprise_channel,
     sendgrid_channel,
     slack_channel,
     sms_channel,
@@ -316,3 +317,47 @@ class TestTestSend:
         assert "very-secret-token-1234" not in caplog.text
         shown = await kit.client.get(f"/v1/alert-channels/{created['id']}", headers=kit.admin)
         assert "very-secret-token-1234" not in shown.text
+
+
+class TestApprise:
+    async def test_test_send_through_an_apprise_url(
+        self, kit: AlertKit, webhook: HttpReceiver, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        receiver = HttpReceiver(lambda r: (200, b"{}"))
+        receiver.start()
+        try:
+            with caplog.at_level(logging.DEBUG):
+                created = await _create(kit, apprise_channel(receiver))
+                result = await _test_send(kit, created["id"])
+        finally:
+            receiver.stop()
+        assert created["secrets_set"] == ["urls"]
+        assert (result["ok"], result["error"]) == (True, None)
+        (received,) = receiver.requests
+        assert received.path == "/apprise/token-abcdef123456"
+        payload = received.json()
+        assert payload["title"].startswith("[finops test]")
+        assert (payload["type"], "Alert id:" in payload["message"]) == ("info", True)
+        assert "token-abcdef123456" not in caplog.text  # apprise logs the URLs it loads
+
+    async def test_unsupported_url_is_refused_without_echoing_it(
+        self, kit: AlertKit, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        body = {"name": "x", "type": "apprise", "secrets": {"urls": ["nosuchservice://hidden-credential-77"]}}
+        with caplog.at_level(logging.DEBUG):
+            response = await kit.client.post("/v1/alert-channels", json=body, headers=kit.admin)
+        assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_channel_config")
+        assert "urls[0]" in response.text
+        assert "hidden-credential-77" not in response.text
+        assert "hidden-credential-77" not in caplog.text
+
+    async def test_a_failing_service_is_reported(self, kit: AlertKit) -> None:
+        receiver = HttpReceiver(lambda r: (500, b"{}"))
+        receiver.start()
+        try:
+            created = await _create(kit, apprise_channel(receiver))
+            result = await _test_send(kit, created["id"])
+        finally:
+            receiver.stop()
+        assert result["ok"] is False
+        assert result["error"] == "apprise service 1 of 1 (json) failed"

@@ -12,6 +12,7 @@ from finops.app import create_app
 from finops.kit.time import utcnow
 from tests.alerts.conftest import (
     AlertKit,
+    apprise_channel,
     sendgrid_channel,
     slack_channel,
     sms_channel,
@@ -32,6 +33,7 @@ class TestThresholdsReachEveryChannel:
         sendgrid: HttpReceiver,
         twilio: HttpReceiver,
         smtp: SmtpServer,
+        json_receiver: HttpReceiver,
     ) -> None:
         channel_ids = [
             await kit.channel(webhook_channel(webhook)),
@@ -39,6 +41,7 @@ class TestThresholdsReachEveryChannel:
             await kit.channel(sendgrid_channel(sendgrid)),
             await kit.channel(smtp_channel(smtp)),
             await kit.channel(sms_channel(twilio, min_severity="info")),
+            await kit.channel(apprise_channel(json_receiver)),
         ]
         budget = await kit.budget(channel_ids)  # $1.50: each $0.15 event is 10 %
         for events in (5, 3, 1, 1):  # 50 %, 80 %, 90 %, 100 %
@@ -56,7 +59,7 @@ class TestThresholdsReachEveryChannel:
             ("threshold_crossed", "100", "critical"),
         ]
         assert {a["status"] for a in alerts} == {"delivered"}
-        assert all(len(a["deliveries"]) == 5 for a in alerts)
+        assert all(len(a["deliveries"]) == 6 for a in alerts)
 
         hooks = webhook.accepted()
         assert [h.json()["threshold"] for h in hooks] == ["50", "75", "90", "100"]
@@ -71,6 +74,12 @@ class TestThresholdsReachEveryChannel:
         assert smtp.envelopes[0][1] == ["finance@example.test", "cto@example.test"]
         assert len(twilio.accepted()) == 4
         assert "$1.50/$1.50" in twilio.accepted()[-1].form()["Body"]
+        assert [r.json()["type"] for r in json_receiver.accepted()] == [
+            "info",
+            "warning",
+            "warning",
+            "failure",
+        ]
 
     async def test_an_sms_channel_gets_only_critical_alerts_by_default(
         self, kit: AlertKit, webhook: HttpReceiver, twilio: HttpReceiver

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from finops.kit.money import MoneyStr
 
-ChannelType = Literal["email", "slack", "webhook", "sms"]
+ChannelType = Literal["email", "slack", "webhook", "sms", "apprise"]
 Severity = Literal["info", "warning", "critical"]
 AlertKind = Literal["threshold_crossed", "forecast_exceeds", "hard_limit_reached", "resolved"]
 AlertStatus = Literal["pending", "delivered", "failed", "suppressed", "no_channels"]
@@ -19,11 +19,13 @@ CONFIG_DOC = (
     "Non-secret settings of the channel type (returned as stored). email: transport (smtp|sendgrid), "
     "to, from_address, from_name, host, port, security (starttls|ssl|none), username, tls_verify, "
     "api_base_url. slack: label, mention_on_critical. webhook: url. sms: account_sid, to, from_number "
-    "or messaging_service_sid, api_base_url. Any type: timeout_seconds. See docs/alerts.md."
+    "or messaging_service_sid, api_base_url. apprise: label. Any type but apprise: timeout_seconds. "
+    "See docs/alerts.md."
 )
 SECRETS_DOC = (
     "Write-only: never returned or logged. email: password (smtp) or api_key (sendgrid); "
-    "slack: webhook_url; webhook: signing_secret (16+ characters); sms: auth_token."
+    "slack: webhook_url; webhook: signing_secret (16+ characters); sms: auth_token; "
+    "apprise: urls (Apprise service URLs, which carry their credentials)."
 )
 
 

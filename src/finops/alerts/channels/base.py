@@ -88,13 +88,19 @@ def error_result(exc: BaseException) -> SendResult:
     return SendResult(ok=False, error=f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
-def _secret_fragments(value: str) -> set[str]:
-    """A secret and the parts of it a receiver might echo: a secret URL's path, query and long
-    path segments (Slack's webhook path is the credential)."""
+def secret_fragments(value: str) -> set[str]:
+    """A secret and the parts of it a receiver or a library might echo: a secret URL's path,
+    query, credentials and long path segments (Slack's webhook path is the credential)."""
     fragments = {value}
     parsed = urlsplit(value)
-    if parsed.scheme in ("http", "https"):
+    if parsed.scheme and parsed.netloc:
         fragments |= {parsed.path, parsed.query, *(p for p in parsed.path.split("/") if len(p) >= 8)}
+        if parsed.password:
+            fragments.add(parsed.password)
+        if parsed.scheme in ("http", "https"):
+            fragments.add(str(httpx.URL(value)))
+        else:  # service URLs (Apprise) keep tokens in the "host" part too
+            fragments |= {parsed.netloc, *(p for p in parsed.netloc.split("@") if len(p) >= 8)}
     return {f for f in fragments if len(f) >= 4}
 
 
@@ -105,43 +111,61 @@ def redact(text: str | None, secrets: dict[str, Any]) -> str | None:
         return None
     fragments: set[str] = set()
     for value in secrets.values():
-        if isinstance(value, str):
-            fragments |= _secret_fragments(value)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                fragments |= secret_fragments(item)
     for fragment in sorted(fragments, key=len, reverse=True):
         text = text.replace(fragment, "***")
     return text[:1000]
 
 
-class _SecretUrlFilter(logging.Filter):
-    """httpx logs every request URL at INFO. A URL that is itself a credential (a Slack incoming
-    webhook) must not reach the logs: records mentioning a registered one get its path hidden."""
+class _SecretLogFilter(logging.Filter):
+    """HTTP libraries log request URLs (httpx at INFO, urllib3 and Apprise at DEBUG). A URL that
+    is itself a credential (a Slack webhook, an Apprise URL) must not reach the logs: records
+    mentioning a registered secret, or an echoable part of one, get it replaced by ***."""
 
-    def __init__(self, capacity: int = 1000) -> None:
+    def __init__(self, capacity: int = 2000) -> None:
         super().__init__()
-        self._urls: OrderedDict[str, str] = OrderedDict()
+        self._fragments: OrderedDict[str, None] = OrderedDict()
         self._capacity = capacity
 
-    def register(self, url: str) -> None:
-        parsed = urlsplit(url)
-        masked = f"{parsed.scheme}://{parsed.netloc}/***"
-        for form in (url, str(httpx.URL(url))):
-            self._urls[form] = masked
-            self._urls.move_to_end(form)
-        while len(self._urls) > self._capacity:
-            self._urls.popitem(last=False)
+    def register(self, secret: str) -> None:
+        for fragment in secret_fragments(secret):
+            self._fragments[fragment] = None
+            self._fragments.move_to_end(fragment)
+        while len(self._fragments) > self._capacity:
+            self._fragments.popitem(last=False)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._urls:
+        if not self._fragments:
             return True
         message = record.getMessage()
         hidden = message
-        for url in sorted(self._urls, key=len, reverse=True):
-            if url in hidden:
-                hidden = hidden.replace(url, self._urls[url])
+        for fragment in sorted(self._fragments, key=len, reverse=True):
+            if fragment in hidden:
+                hidden = hidden.replace(fragment, "***")
         if hidden != message:
             record.msg, record.args = hidden, None
         return True
 
 
-SECRET_URLS = _SecretUrlFilter()
-logging.getLogger("httpx").addFilter(SECRET_URLS)
+SECRET_LOGS = _SecretLogFilter()
+# Loggers that may print a secret we handle: HTTP clients (request URLs) and, at DEBUG, the
+# database drivers (statement parameters, e.g. the INSERT of a channel).
+for _name in (
+    "httpx",
+    "urllib3.connectionpool",
+    "apprise",
+    "aiosqlite",
+    "sqlalchemy.engine",
+    "sqlalchemy.engine.Engine",
+):
+    logging.getLogger(_name).addFilter(SECRET_LOGS)
+
+
+def hide_in_logs(secrets: dict[str, Any]) -> None:
+    """Register every secret value of a channel with the log filter."""
+    for value in secrets.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                SECRET_LOGS.register(item)

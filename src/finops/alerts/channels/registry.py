@@ -9,8 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from finops.alerts.channels import email_smtp, sendgrid, slack, sms_twilio, webhook
-from finops.alerts.channels.base import AlertMessage, SendContext, SendResult, error_result, redact
+from finops.alerts.channels import apprise_urls, email_smtp, sendgrid, slack, sms_twilio, webhook
+from finops.alerts.channels.base import (
+    AlertMessage,
+    SendContext,
+    SendResult,
+    error_result,
+    hide_in_logs,
+    redact,
+)
 from finops.alerts.channels.email_common import EmailConfig, EmailSecrets
 from finops.alerts.channels.email_common import check as check_email
 from finops.kit.validation import summarize
@@ -43,6 +50,13 @@ KINDS: dict[str, ChannelKind] = {
     "slack": ChannelKind("slack", slack.SlackConfig, slack.SlackSecrets, slack.check, slack.send),
     "webhook": ChannelKind(
         "webhook", webhook.WebhookConfig, webhook.WebhookSecrets, webhook.check, webhook.send
+    ),
+    "apprise": ChannelKind(
+        "apprise",
+        apprise_urls.AppriseConfig,
+        apprise_urls.AppriseSecrets,
+        apprise_urls.check,
+        apprise_urls.send,
     ),
     # Text messages cost money and wake people up: by default only critical alerts go there.
     "sms": ChannelKind(
@@ -77,6 +91,7 @@ def validate(
     kind = KINDS.get(kind_name)
     if kind is None:
         raise ChannelConfigError(f"unknown channel type {kind_name!r}: use {', '.join(KINDS)}")
+    hide_in_logs(secrets)  # before anything (a parser, the INSERT) might log them
     parsed_config = _parse(kind.config_model, config, "config")
     parsed_secrets = _parse(kind.secrets_model, secrets, "secrets")
     try:
@@ -96,6 +111,7 @@ async def send(
     kind = KINDS.get(kind_name)
     if kind is None:
         return SendResult(ok=False, error=f"unknown channel type {kind_name!r}", retryable=False)
+    hide_in_logs(secrets)
     try:
         parsed_config = kind.config_model.model_validate(config)
         parsed_secrets = kind.secrets_model.model_validate(secrets)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finops.alerts.channels import format as fmt
 from finops.alerts.channels.base import (
-    SECRET_URLS,
+    SECRET_LOGS,
     AlertMessage,
     SendContext,
     SendResult,
@@ -67,7 +67,7 @@ def payload(config: SlackConfig, message: AlertMessage) -> dict[str, Any]:
 async def send(
     config: SlackConfig, secrets: SlackSecrets, message: AlertMessage, ctx: SendContext
 ) -> SendResult:
-    SECRET_URLS.register(secrets.webhook_url)
+    SECRET_LOGS.register(secrets.webhook_url)
     try:
         response = await ctx.http.post(
             secrets.webhook_url,
