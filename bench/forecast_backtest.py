@@ -211,9 +211,7 @@ def _row(label: str, outcomes: list[Outcome]) -> str:
 
 def main() -> None:
     outcomes = backtest()
-    print(
-        f"   {SERIES_PER_SCENARIO} series per scenario; month-end projection; cells: MAPE, 80% coverage"
-    )
+    print(f"   {SERIES_PER_SCENARIO} series per scenario; month-end projection; cells: MAPE, 80% coverage")
     print(f"   {'scenario':<22}" + "   ".join(f"day {cut:<2}          " for cut in CUTS))
     for name in SCENARIOS:
         print(_row(name, [o for o in outcomes if o.scenario == name]))

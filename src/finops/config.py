@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     alerts_public_url: str = "http://127.0.0.1:8000"
     alerts_sendgrid_base_url: str = "https://api.sendgrid.com"
     alerts_twilio_base_url: str = "https://api.twilio.com"
+    # Budgets: how long a pre-flight check may reuse a scope's spend and a tenant's budget list
+    # (0 = read both live on every check; status and forecasts are always live).
+    budget_check_cache_seconds: float = Field(default=1.0, ge=0)
     # Operations: metrics, logs, leader election across replicas.
     metrics_token: str | None = None
     metrics_cache_seconds: float = Field(default=10.0, ge=0)

@@ -3,7 +3,7 @@ chosen instant through the service (the API always answers for "now")."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from finops.budgets import repository as budgets_repository
 from finops.budgets import service as budgets_service
+from finops.budgets.cache import CheckCache
 from finops.budgets.schemas import BudgetStatus
 from finops.kit.db import session_scope
 from tests.conftest import TokenFactory
@@ -24,6 +25,20 @@ FIFTEEN_CENTS = {"input_tokens": 1_000_000, "output_tokens": 0}
 MakeBudget = Callable[..., Awaitable[dict[str, Any]]]
 Ingest = Callable[..., Awaitable[list[dict[str, Any]]]]
 StatusAt = Callable[[str, datetime], Awaitable[BudgetStatus]]
+
+
+@pytest.fixture(autouse=True)
+def live_checks(request: pytest.FixtureRequest) -> Iterator[CheckCache | None]:
+    """Checks read spend live in these tests (TTL 0) unless a test installs its own memo.
+    Tests without the app (periods, forecast) are left alone."""
+    if "app" not in request.fixturenames and "client" not in request.fixturenames:
+        yield None
+        return
+    app: FastAPI = request.getfixturevalue("app")
+    previous = getattr(app.state, "budget_check_cache", None)
+    app.state.budget_check_cache = CheckCache(0)
+    yield app.state.budget_check_cache
+    app.state.budget_check_cache = previous
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """32 concurrent reserving checks against one hard budget never admit more than it allows.
 
-Runs through the ASGI app on both backends; on PostgreSQL the 32 requests really run in parallel
-transactions (one pooled connection each), so this is where per-budget locking is proven."""
+Runs through the ASGI app on both backends and both check paths, interleaved on one event loop;
+test_concurrency_replicas.py races three real server processes on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,11 +10,22 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
+from finops.budgets.cache import CheckCache
 from tests.budgets.conftest import Ingest, MakeBudget
 from tests.conftest import TokenFactory
 
 CLIENTS = 32
+
+
+@pytest.fixture(autouse=True, params=["live", "memo"])
+def spend_mode(request: pytest.FixtureRequest, app: FastAPI) -> str:
+    """Both check paths: spend read live under the lock, and memoized spend (the default, 1 s)
+    read before the lock."""
+    app.state.budget_check_cache = CheckCache(0 if request.param == "live" else 1.0)
+    return str(request.param)
 
 
 async def _storm(

@@ -4,6 +4,11 @@ Reserving checks hold a lock per (budget, split) for each hard budget they touch
 order, then read reservations and then spend, and insert their own reservation before the lock is
 released at commit. Two checks on the same budget therefore never both admit an estimate that
 only one of them fits.
+
+Spend comes from `query_costs` (see spend.py). With `budget_check_cache_seconds` > 0 it is
+memoized per process for that long (cache.py) and computed before the lock, so the lock covers
+only the reservation read and insert; reservations are always read live. With 0, everything is
+read live under the lock.
 """
 
 from __future__ import annotations
@@ -19,17 +24,23 @@ from finops.auth.dependencies import check_tenant_write
 from finops.auth.tokens import Principal
 from finops.budgets import periods, scope
 from finops.budgets import repository as budgets_repository
+from finops.budgets.cache import CheckCache, SpendKey
 from finops.budgets.periods import Period
 from finops.budgets.schemas import CheckIn
 from finops.budgets.service import percent
 from finops.budgets.spend import current_period, period_spend
 from finops.kit import money
 from finops.kit.errors import Unprocessable
+from finops.kit.time import utcnow
 from finops.models import Budget
 from finops.models.budget_reservation import HELD
 from finops.pricing import service as pricing_service
 from finops.pricing.catalog import Catalog
 from finops.pricing.usage import NormalizedUsage
+
+# How much earlier than a memoized spend a settlement must have happened to be surely inside it
+# (covers the settling transaction's time to commit and clock skew between replicas).
+SETTLE_MARGIN = timedelta(seconds=2)
 
 
 @dataclass
@@ -116,8 +127,24 @@ def _verdict(lines: list[CheckLine], estimate: Decimal) -> tuple[bool, str, str]
     return True, "within_budget", "every matching budget has room for this call"
 
 
+async def _candidates(session: AsyncSession, tenant_id: str, cache: CheckCache | None) -> list[Budget]:
+    cached = cache.budgets(tenant_id) if cache else None
+    if cached is not None:
+        return cached
+    budgets = await budgets_repository.candidate_budgets(session, [tenant_id])
+    if cache:
+        cache.put_budgets(tenant_id, budgets)
+    return budgets
+
+
 async def check(
-    session: AsyncSession, catalog: Catalog, principal: Principal, body: CheckIn, *, now: datetime
+    session: AsyncSession,
+    catalog: Catalog,
+    principal: Principal,
+    body: CheckIn,
+    *,
+    now: datetime,
+    cache: CheckCache | None = None,
 ) -> CheckResult:
     tenant_id = body.tenant_id or principal.tenant_id
     if tenant_id is None:
@@ -132,19 +159,11 @@ async def check(
         "provider": body.provider,
         "model": body.model,
     }
-    candidates = await budgets_repository.candidate_budgets(session, [tenant_id])
-    lines = _applicable(candidates, dims, body.tags, now)
-    if body.reserve:
-        hard = [(line.budget.id, line.split_key) for line in lines if line.budget.enforcement == "hard"]
-        await budgets_repository.lock_splits(session, hard)
-    # Reservations before spend: see reservations.settle_events for why this order is safe.
-    reserved = await budgets_repository.reserved_sums(
-        session, [(line.budget.id, line.split_key) for line in lines], now=now
-    )
-    for line in lines:
-        line.reserved = reserved.get((line.budget.id, line.split_key), money.ZERO)
-        report = await period_spend(session, line.budget, line.period, now=now, extra=line.split_values)
-        line.spent = report.total["cost_usd"]
+    lines = _applicable(await _candidates(session, tenant_id, cache), dims, body.tags, now)
+    if cache is not None and cache.enabled:
+        await _memoized_figures(session, lines, reserve=body.reserve, now=now, cache=cache)
+    else:
+        await _live_figures(session, lines, reserve=body.reserve, now=now)
     allowed, reason, message = _verdict(lines, estimate)
     reservation_id: str | None = None
     expires_at: datetime | None = None
@@ -168,3 +187,59 @@ async def check(
             ],
         )
     return CheckResult(allowed, reason, message, estimate, reservation_id, expires_at, lines)
+
+
+def _hard_keys(lines: list[CheckLine]) -> list[tuple[str, str]]:
+    return [(line.budget.id, line.split_key) for line in lines if line.budget.enforcement == "hard"]
+
+
+async def _live_figures(
+    session: AsyncSession, lines: list[CheckLine], *, reserve: bool, now: datetime
+) -> None:
+    """Exact: under the lock, reservations first, then spend (a settlement committing in between
+    is counted twice, never zero times)."""
+    if reserve:
+        await budgets_repository.lock_splits(session, _hard_keys(lines))
+    held, _ = await budgets_repository.reservation_state(
+        session, [(line.budget.id, line.split_key) for line in lines], now=now
+    )
+    for line in lines:
+        line.reserved = held.get((line.budget.id, line.split_key), money.ZERO)
+        report = await period_spend(session, line.budget, line.period, now=now, extra=line.split_values)
+        line.spent = report.total["cost_usd"]
+
+
+async def _memoized_figures(
+    session: AsyncSession, lines: list[CheckLine], *, reserve: bool, now: datetime, cache: CheckCache
+) -> None:
+    """Spend from the memo (or computed now, before the lock, and memoized); then, under the lock,
+    reservations, counting as still reserved any line settled since its spend was computed (its
+    real cost may be missing from that spend). Only the reservation read and insert hold the lock."""
+    computed: dict[int, datetime] = {}
+    for line in lines:
+        memo = cache.spend(_memo_key(line))
+        if memo is None:
+            computed_at = utcnow()
+            report = await period_spend(session, line.budget, line.period, now=now, extra=line.split_values)
+            cache.put_spend(_memo_key(line), report.total["cost_usd"], computed_at)
+            line.spent, computed[id(line)] = report.total["cost_usd"], computed_at
+        else:
+            line.spent, computed[id(line)] = memo.spent, memo.computed_at
+    if reserve:
+        await budgets_repository.lock_splits(session, _hard_keys(lines))
+    oldest = min(computed.values(), default=None)
+    held, settled = await budgets_repository.reservation_state(
+        session,
+        [(line.budget.id, line.split_key) for line in lines],
+        now=now,
+        settled_since=None if oldest is None else oldest - SETTLE_MARGIN,
+    )
+    for line in lines:
+        key = (line.budget.id, line.split_key)
+        since = computed[id(line)] - SETTLE_MARGIN
+        carried = sum((s.amount for s in settled if s.key == key and s.closed_at > since), money.ZERO)
+        line.reserved = held.get(key, money.ZERO) + carried
+
+
+def _memo_key(line: CheckLine) -> SpendKey:
+    return (line.budget.id, line.split_key, line.period.start)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.app_state import CatalogDep, db_session
@@ -14,6 +15,7 @@ from finops.budgets import check as budgets_check
 from finops.budgets import repository as budgets_repository
 from finops.budgets import reservations
 from finops.budgets import service as budgets_service
+from finops.budgets.cache import CheckCache
 from finops.budgets.schemas import (
     BudgetIn,
     BudgetOut,
@@ -33,17 +35,30 @@ from finops.budgets.schemas import (
 )
 from finops.budgets.views import budget_out, check_out, forecast_out, split_out, status_out
 from finops.kit.time import utcnow
-from finops.observability import record
+from finops.observability import metrics, record
 
 router = APIRouter(prefix="/v1/budgets", tags=["budgets"])
 Session = Annotated[AsyncSession, Depends(db_session)]
 Writer = Annotated[Principal, Depends(require("admin", "tenant_admin"))]
 
 
+def check_cache(request: Request) -> CheckCache:
+    """The process's check memo, made on first use from the settings."""
+    cache: CheckCache | None = getattr(request.app.state, "budget_check_cache", None)
+    if cache is None:
+        cache = CheckCache(request.app.state.settings.budget_check_cache_seconds)
+        request.app.state.budget_check_cache = cache
+    return cache
+
+
+Cache = Annotated[CheckCache, Depends(check_cache)]
+
+
 @router.post("", response_model=BudgetOut, status_code=201)
-async def create_budget(body: BudgetIn, principal: Writer, session: Session) -> BudgetOut:
+async def create_budget(body: BudgetIn, principal: Writer, session: Session, cache: Cache) -> BudgetOut:
     """Create a budget (tenant admins within their own tenant; an empty scope is global, admin only)."""
     budget = await budgets_service.create_budget(session, principal, body, now=utcnow())
+    cache.invalidate_budgets()  # a check racing this commit may keep the old list for one TTL at most
     return budget_out(budget)
 
 
@@ -97,10 +112,12 @@ async def all_statuses(
 
 @router.post("/check", response_model=CheckOut)
 async def check_budgets(
-    body: CheckIn, principal: Ingestor, session: Session, catalog: CatalogDep
+    body: CheckIn, principal: Ingestor, session: Session, catalog: CatalogDep, cache: Cache
 ) -> CheckOut:
     """Pre-flight: would this call fit every budget it falls under? `reserve` holds the estimate."""
-    result = await budgets_check.check(session, catalog, principal, body, now=utcnow())
+    started = time.perf_counter()
+    result = await budgets_check.check(session, catalog, principal, body, now=utcnow(), cache=cache)
+    metrics.BUDGET_CHECK_DURATION.observe(time.perf_counter() - started)
     record.budget_check(result.allowed, result.reason)
     return check_out(result)
 
@@ -120,18 +137,22 @@ async def get_budget(budget_id: str, principal: Reader, session: Session) -> Bud
 
 
 @router.patch("/{budget_id}", response_model=BudgetOut)
-async def update_budget(budget_id: str, patch: BudgetPatch, principal: Writer, session: Session) -> BudgetOut:
+async def update_budget(
+    budget_id: str, patch: BudgetPatch, principal: Writer, session: Session, cache: Cache
+) -> BudgetOut:
     """Change a budget's fields; absent fields keep their value."""
     budget = await budgets_service.get_visible(session, principal, budget_id)
     updated = await budgets_service.update_budget(session, principal, budget, patch, now=utcnow())
+    cache.invalidate_budgets()
     return budget_out(updated)
 
 
 @router.delete("/{budget_id}", status_code=204)
-async def delete_budget(budget_id: str, principal: Writer, session: Session) -> Response:
+async def delete_budget(budget_id: str, principal: Writer, session: Session, cache: Cache) -> Response:
     """Delete a budget: it stops applying at once (the record stays for alerts that name it)."""
     budget = await budgets_service.get_visible(session, principal, budget_id)
     await budgets_service.delete_budget(session, budget, now=utcnow())
+    cache.invalidate_budgets()
     return Response(status_code=204)
 
 

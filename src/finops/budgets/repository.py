@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from finops.kit.db import Money, dialect_name
+from finops.kit.db import Money, UTCDateTime, dialect_name
 from finops.models import Budget, BudgetReservation, CostRollup, UsageEvent
 from finops.models.budget_reservation import EXPIRED, HELD, RELEASED, SETTLED
 
@@ -84,41 +100,90 @@ def lock_key(budget_id: str, split_key: str) -> int:
 async def lock_splits(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> None:
     """Serialize reserving checks per (budget, split) until the transaction ends.
 
-    PostgreSQL: transaction-scoped advisory locks taken in ascending key order, so two checks
-    that touch the same budgets can never deadlock. SQLite needs nothing: every write transaction
-    there starts with BEGIN IMMEDIATE and so already runs alone.
+    PostgreSQL: transaction-scoped advisory locks taken in ascending key order (one statement),
+    so two checks that touch the same budgets can never deadlock. SQLite needs nothing: every
+    write transaction there starts with BEGIN IMMEDIATE and so already runs alone.
     """
     if dialect_name(session) != "postgresql" or not keys:
         return
-    for key in sorted({lock_key(b, s) for b, s in keys}):
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
-async def reserved_sums(
-    session: AsyncSession, keys: Sequence[tuple[str, str]], *, now: datetime
-) -> dict[tuple[str, str], Decimal]:
-    """Held, unexpired reservations per (budget_id, split_key)."""
-    if not keys:
-        return {}
-    budget_ids = sorted({b for b, _ in keys})
-    stmt = (
-        select(
-            BudgetReservation.budget_id, BudgetReservation.split_key, func.sum(BudgetReservation.amount_usd)
-        )
-        .where(
-            BudgetReservation.budget_id.in_(budget_ids),
-            BudgetReservation.status == HELD,
-            BudgetReservation.expires_at > now,
-        )
-        .group_by(BudgetReservation.budget_id, BudgetReservation.split_key)
+    ordered = sorted({lock_key(b, s) for b, s in keys})
+    if len(ordered) == 1:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ordered[0]})
+        return
+    # unnest() yields the array in order, and the locks are taken as the rows are produced.
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": ordered}
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    key: tuple[str, str]
+    closed_at: datetime
+    amount: Decimal
+
+
+_RESERVATIONS = cast(Table, BudgetReservation.__table__)
+
+# One static statement (compiled once): held, unexpired lines summed per (budget, split), and the
+# lines settled after :since one by one. The IN lists are a superset of the wanted pairs.
+_RESERVATION_STATE = (
+    text(
+        """
+        SELECT budget_id, split_key, status, max(closed_at) AS closed_at, sum(amount_usd) AS amount
+        FROM budget_reservations
+        WHERE budget_id IN :budget_ids AND split_key IN :split_keys
+          AND ((status = :held AND expires_at > :now) OR (status = :settled AND closed_at > :since))
+        GROUP BY budget_id, split_key, status, CASE WHEN status = :settled THEN id ELSE 0 END
+        """
+    )
+    .bindparams(
+        bindparam("budget_ids", expanding=True),
+        bindparam("split_keys", expanding=True),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("since", type_=UTCDateTime()),
+    )
+    .columns(
+        column("budget_id", String),
+        column("split_key", String),
+        column("status", String),
+        column("closed_at", UTCDateTime()),
+        column("amount", Money()),
+    )
+)
+
+
+async def reservation_state(
+    session: AsyncSession,
+    keys: Sequence[tuple[str, str]],
+    *,
+    now: datetime,
+    settled_since: datetime | None = None,
+) -> tuple[dict[tuple[str, str], Decimal], list[Settled]]:
+    """Held, unexpired reservations per (budget_id, split_key), and (when `settled_since` is
+    given) the lines settled after that instant, in one statement."""
+    if not keys:
+        return {}, []
     wanted = set(keys)
-    if len(wanted) <= 50:
-        stmt = stmt.where(
-            tuple_(BudgetReservation.budget_id, BudgetReservation.split_key).in_(sorted(wanted))
-        )
-    result = await session.execute(stmt)
-    return {(row[0], row[1]): Decimal(row[2] or 0) for row in result if (row[0], row[1]) in wanted}
+    params = {
+        "budget_ids": sorted({b for b, _ in wanted}),
+        "split_keys": sorted({k for _, k in wanted}),
+        "held": HELD,
+        "settled": SETTLED,
+        "now": now,
+        "since": settled_since,
+    }
+    held: dict[tuple[str, str], Decimal] = {}
+    settled: list[Settled] = []
+    for budget_id, split_key, status, closed_at, amount in await session.execute(_RESERVATION_STATE, params):
+        key = (budget_id, split_key)
+        if key not in wanted:
+            continue
+        if status == HELD:
+            held[key] = held.get(key, Decimal(0)) + (amount or Decimal(0))
+        else:
+            settled.append(Settled(key, closed_at or now, amount or Decimal(0)))
+    return held, settled
 
 
 async def reserved_by_split(session: AsyncSession, budget_id: str, *, now: datetime) -> dict[str, Decimal]:
@@ -137,7 +202,7 @@ async def reserved_by_split(session: AsyncSession, budget_id: str, *, now: datet
 
 async def add_reservations(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(BudgetReservation), list(rows))
+        await session.execute(_RESERVATIONS.insert(), list(rows))
 
 
 async def settle(
