@@ -333,3 +333,16 @@ class TestOtherKinds:
             ({"learner_id": "bob"}, "50")
         ]
         assert len(await kit.alerts(budget["id"])) == 2
+
+    async def test_slack_text_from_users_cannot_ping_or_format(
+        self, kit: AlertKit, slack: HttpReceiver
+    ) -> None:
+        await kit.budget(
+            [await kit.channel(slack_channel(slack))], name="<!channel> & <https://x.test|click>"
+        )
+        await kit.spend(5)
+        await kit.run_jobs()
+        (received,) = slack.accepted()
+        text = received.body.decode()
+        assert "<!channel>" not in text
+        assert "&lt;!channel&gt; &amp; &lt;https://x.test|click&gt;" in received.json()["text"]

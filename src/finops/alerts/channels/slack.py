@@ -43,13 +43,20 @@ def check(config: SlackConfig, secrets: SlackSecrets) -> None:
     return None
 
 
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters: a budget named "<!channel>" must not ping anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def payload(config: SlackConfig, message: AlertMessage) -> dict[str, Any]:
-    headline = f"{EMOJI.get(message.severity, '')} {message.title}".strip()
+    headline = f"{EMOJI.get(message.severity, '')} {escape(message.title)}".strip()
     if message.severity == "critical" and config.mention_on_critical:
         headline = f"{config.mention_on_critical} {headline}"
     if message.test:
-        headline = f":white_check_mark: Test from finops: {message.title}"
-    fields = [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fmt.facts(message)]
+        headline = f":white_check_mark: Test from finops: {escape(message.title)}"
+    fields = [
+        {"type": "mrkdwn", "text": f"*{label}*\n{escape(value)}"} for label, value in fmt.facts(message)
+    ]
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*"}},
         # Slack allows at most 10 fields per section.
@@ -61,7 +68,7 @@ def payload(config: SlackConfig, message: AlertMessage) -> dict[str, Any]:
             ],
         },
     ]
-    return {"text": f"{fmt.subject(message)} — {message.link}", "blocks": blocks}
+    return {"text": f"{escape(fmt.subject(message))} — {message.link}", "blocks": blocks}
 
 
 async def send(
