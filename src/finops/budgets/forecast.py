@@ -102,8 +102,8 @@ def _run_rate(values: list[float], slices: list[Slice], today: float, fraction: 
 
 
 def _seasonal_factors(values: list[float], weekdays: list[int]) -> list[float]:
-    """Day-of-week factors: each weekday's median ratio to the centred 7-day mean, shrunk towards
-    1 while a weekday has been seen fewer than 4 times (one odd day is not a pattern)."""
+    """Day-of-week factors: each weekday's median ratio to the centred 7-day mean, halfway towards
+    1 while a weekday has been seen only once (one odd day is not a pattern)."""
     ratios: dict[int, list[float]] = {w: [] for w in range(7)}
     for i in range(3, len(values) - 3):
         centred = statistics.fmean(values[i - 3 : i + 4])
@@ -113,7 +113,7 @@ def _seasonal_factors(values: list[float], weekdays: list[int]) -> list[float]:
     for w in range(7):
         seen = len(ratios[w])
         raw = statistics.median(ratios[w]) if seen else 1.0
-        keep = 1.0 if seen >= 4 else seen / (seen + 1)
+        keep = 1.0 if seen >= 2 else 0.5
         factors.append(1 + (raw - 1) * keep)
     mean = statistics.fmean(factors)
     return [f / mean for f in factors] if mean > 0 else [1.0] * 7
@@ -159,9 +159,10 @@ def _sigma(ts: list[float], values: list[float], line: Line, params: float) -> f
 def _level_shift(z: list[float]) -> int | None:
     """Where the last days moved to a new level for good (a feature shipped, a service stopped):
     the start of a run of at least SHIFT_MIN_DAYS days whose median differs from the median of the
-    SHIFT_BASE days before it by more than SHIFT_RATIO, with most of the run on the same side and
-    the difference beyond SHIFT_SIGMAS standard errors. Gradual growth moves far less than that
-    within a few weeks; isolated spikes do not make a run. None when there is no shift."""
+    SHIFT_BASE days before it by more than SHIFT_RATIO, with most of the run strictly on the new
+    side and the difference beyond SHIFT_SIGMAS standard errors. Among such starts, the one whose
+    run departs most (a run that still holds old-level days departs less). Gradual growth moves far
+    less than that within a few weeks; isolated spikes do not make a run. None when there is none."""
     best: tuple[float, int] | None = None
     for start in range(max(len(z) - SHIFT_LOOKBACK, SHIFT_BASE), len(z) - SHIFT_MIN_DAYS + 1):
         base = z[start - SHIFT_BASE : start]
@@ -172,10 +173,13 @@ def _level_shift(z: list[float]) -> int | None:
             continue
         spread = statistics.median(abs(v - before) for v in base) * 1.4826
         error = 1.25 * max(spread, 0.02 * before) * math.sqrt(1 / len(base) + 1 / len(tail))
-        side = sum((v > before) == (after > before) for v in tail) / len(tail)
-        score = abs(after - before) / error
-        if side >= 0.8 and score > SHIFT_SIGMAS and (best is None or score > best[0]):
-            best = (score, start)
+        direction = 1.0 if after > before else -1.0
+        side = sum((v - before) * direction > 0 for v in tail) / len(tail)
+        if side < 0.8 or abs(after - before) / error <= SHIFT_SIGMAS:
+            continue
+        departure = abs(statistics.fmean(tail) - before)
+        if best is None or departure > best[0] * (1 + 1e-9):
+            best = (departure, start)
     return best[1] if best else None
 
 
