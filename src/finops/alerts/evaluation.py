@@ -231,9 +231,7 @@ class Evaluation:
         status = await budgets_service.budget_status(self.session, budget, now=self.now)
         subjects = subjects_of(budget, status)
         open_alerts = await alerts_repository.open_alerts(self.session, budget.id)
-        await self._close_old_periods(
-            [a for a in open_alerts if a.period_start != status.period_start], status
-        )
+        await self._close_old_periods([a for a in open_alerts if a.period_start != status.period_start])
         current = await alerts_repository.period_alerts(self.session, budget.id, status.period_start)
         next_arm: dict[tuple[str, str, str], int] = defaultdict(int)
         open_now: dict[str, list[Alert]] = defaultdict(list)
@@ -287,14 +285,20 @@ class Evaluation:
                 await self._record(candidate, status.period_start, status.period_end, next_arm[candidate.key])
         return self.to_deliver
 
-    async def _close_old_periods(self, alerts: list[Alert], status: BudgetStatus) -> None:
-        groups: dict[tuple[str, datetime, int], list[Alert]] = defaultdict(list)
+    async def _close_old_periods(self, alerts: list[Alert]) -> None:
+        """Close what is still open of past periods: one `resolved` alert per split and period."""
+        groups: dict[tuple[datetime, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
-            groups[(alert.split_key, alert.period_start, alert.arm)].append(alert)
-        for (split_key, period_start, arm), members in sorted(
-            groups.items(), key=lambda g: (g[0][1], g[0][0])
-        ):
-            last = members[0]
+            groups[(alert.period_start, alert.split_key)].append(alert)
+        resolved_arms: dict[datetime, dict[str, int]] = {}
+        for (period_start, split_key), members in sorted(groups.items()):
+            if period_start not in resolved_arms:
+                arms: dict[str, int] = defaultdict(int)
+                for past in await alerts_repository.period_alerts(self.session, self.budget.id, period_start):
+                    if past.kind == RESOLVED:
+                        arms[past.split_key] = max(arms[past.split_key], past.arm + 1)
+                resolved_arms[period_start] = arms
+            last = max(members, key=lambda a: (a.created_at, a.id))  # the latest figures known
             subject = Subject(
                 split_key,
                 last.details.get("split"),
@@ -305,6 +309,7 @@ class Evaluation:
                 [],
             )
             resolved = Candidate(RESOLVED, subject, reason="period_ended")
+            arm = resolved_arms[period_start][split_key]
             resolution_id = await self._record(resolved, period_start, last.period_end, arm)
             await alerts_repository.mark_resolved(
                 self.session, [a.id for a in members], at=self.now, by=resolution_id or ""
