@@ -17,7 +17,6 @@ from finops.costs import repository as costs_repository
 from finops.costs import rollups
 from finops.ingest import repository as ingest_repository
 from finops.ingest.schemas import UsageEventIn
-from finops.kit import money
 from finops.kit.errors import FinopsError, Unprocessable
 from finops.kit.time import as_utc, utcnow
 from finops.kit.validation import summarize
@@ -85,15 +84,7 @@ def build_row(event: UsageEventIn, principal: Principal, catalog: Catalog) -> di
         "usage_source": source,
         "provider_usage": event.provider_usage,
         **usage.as_dict(),
-        "priced": priced.priced,
-        "price_id": priced.price_id,
-        "catalog_model": priced.catalog_model,
-        "price_variant": priced.variant,
-        "cost_usd": priced.cost_usd,
-        "list_cost_usd": priced.list_cost_usd,
-        "tenant_rate_id": priced.tenant_rate_id,
-        "cost_breakdown": {k: money.to_string(v) for k, v in priced.breakdown.items()},
-        "pricing_notes": priced.notes,
+        **priced.columns(),
     }
 
 

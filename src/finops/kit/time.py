@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from finops.kit.errors import BadRequest
@@ -92,3 +95,27 @@ def is_utc_like(tz: ZoneInfo, start: datetime, end: datetime) -> bool:
         if probe >= stop:
             return True
         probe = min(probe + timedelta(days=1), stop)
+
+
+class EffectiveDated(Protocol):
+    @property
+    def effective_from(self) -> datetime: ...
+
+    @property
+    def effective_to(self) -> datetime | None: ...
+
+
+V = TypeVar("V", bound=EffectiveDated)
+
+
+def in_force(versions: Sequence[V] | None, at: datetime) -> V | None:
+    """The version in force at `at` among versions sorted by effective_from (None in a gap)."""
+    if not versions:
+        return None
+    index = bisect.bisect_right([v.effective_from for v in versions], at) - 1
+    if index < 0:
+        return None
+    version = versions[index]
+    if version.effective_to is not None and at >= version.effective_to:
+        return None
+    return version

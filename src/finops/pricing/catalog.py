@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from finops.kit.time import in_force
 from finops.pricing.matching import candidate_ids, is_match
 from finops.pricing.providers import CATALOG_PROVIDERS
 from finops.pricing.rates import Rates
@@ -59,16 +59,7 @@ class Catalog:
         return None
 
     def version_at(self, entry: CatalogModel, variant: str, at: datetime) -> PriceVersion | None:
-        versions = self.versions.get((entry.catalog_provider, entry.model_id, variant))
-        if not versions:
-            return None
-        index = bisect.bisect_right([v.effective_from for v in versions], at) - 1
-        if index < 0:
-            return None
-        version = versions[index]
-        if version.effective_to is not None and at >= version.effective_to:
-            return None
-        return version
+        return in_force(self.versions.get((entry.catalog_provider, entry.model_id, variant)), at)
 
     def by_id(self, price_id: int) -> PriceVersion | None:
         for versions in self.versions.values():

@@ -151,17 +151,7 @@ def reprice_event(catalog: Catalog, event: UsageEvent) -> dict[str, Any] | None:
     )
     if not priced.priced and event.priced:
         return {}
-    new = {
-        "priced": priced.priced,
-        "price_id": priced.price_id,
-        "catalog_model": priced.catalog_model,
-        "price_variant": priced.variant,
-        "cost_usd": priced.cost_usd,
-        "list_cost_usd": priced.list_cost_usd,
-        "tenant_rate_id": priced.tenant_rate_id,
-        "cost_breakdown": {k: money.to_string(v) for k, v in priced.breakdown.items()},
-        "pricing_notes": priced.notes,
-    }
+    new = priced.columns()
     return None if new == _stored(event) else new
 
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from genai_prices import __version__ as genai_prices_version
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +40,20 @@ class PricedUsage:
     notes: list[str] = field(default_factory=list)
     list_cost_usd: Decimal = money.ZERO
     tenant_rate_id: int | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The usage_events price columns this pricing fills (ingest writes them, re-pricing compares)."""
+        return {
+            "priced": self.priced,
+            "price_id": self.price_id,
+            "catalog_model": self.catalog_model,
+            "price_variant": self.variant,
+            "cost_usd": self.cost_usd,
+            "list_cost_usd": self.list_cost_usd,
+            "tenant_rate_id": self.tenant_rate_id,
+            "cost_breakdown": {k: money.to_string(v) for k, v in self.breakdown.items()},
+            "pricing_notes": self.notes,
+        }
 
 
 def _unpriced(note: str) -> PricedUsage:

@@ -10,12 +10,12 @@ the effective cost (what the tenant pays).
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from finops.kit import money
+from finops.kit.time import in_force as version_in_force
 from finops.pricing.rates import Rates
 
 HUNDRED = Decimal(100)
@@ -72,25 +72,13 @@ class TenantRateBook:
         if not scopes:
             return None
         for key in ((provider, catalog_provider, model_id), (provider, "", "")):
-            found = _at(scopes.get(key), at)
+            found = version_in_force(scopes.get(key), at)
             if found is not None:
                 return found
         return None
 
     def all_versions(self) -> list[TenantRateVersion]:
         return [v for scopes in self.by_tenant.values() for vs in scopes.values() for v in vs]
-
-
-def _at(versions: list[TenantRateVersion] | None, at: datetime) -> TenantRateVersion | None:
-    if not versions:
-        return None
-    index = bisect.bisect_right([v.effective_from for v in versions], at) - 1
-    if index < 0:
-        return None
-    version = versions[index]
-    if version.effective_to is not None and at >= version.effective_to:
-        return None
-    return version
 
 
 def discounted(breakdown: dict[str, Decimal], percent: Decimal) -> dict[str, Decimal]:
