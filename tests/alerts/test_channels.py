@@ -4,12 +4,14 @@ real test sends to local SMTP/HTTP receivers (including failures reported, secre
 from __future__ import annotations
 
 import logging
+import time
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
 
+from finops.alerts.channels.webhook import sign
 from tests.alerts.conftest import (
     SENDGRID_KEY,
     TWILIO_TOKEN,
@@ -238,6 +240,15 @@ class TestTestSend:
         # Tampering with the body breaks the signature.
         forged = Received("POST", received.path, received.headers, received.body + b" ", 0)
         assert webhook_responder(WEBHOOK_SECRET)(forged)[0] == 401
+        # A correctly signed but hour-old request is refused as a possible replay.
+        old = str(int(time.time()) - 3600)
+        stale_headers = {
+            **received.headers,
+            "x-finops-timestamp": old,
+            "x-finops-signature": sign(WEBHOOK_SECRET, old, received.body),
+        }
+        stale = Received("POST", received.path, stale_headers, received.body, 0)
+        assert webhook_responder(WEBHOOK_SECRET)(stale)[0] == 401
         shown = (await kit.client.get(f"/v1/alert-channels/{created['id']}", headers=kit.admin)).json()
         assert (shown["last_test"]["ok"], shown["last_test"]["status_code"]) == (True, 200)
 
