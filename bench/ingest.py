@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shutil
+import subprocess
+import tempfile
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -86,6 +91,60 @@ async def _http_singles(base: str, payloads: list[dict[str, Any]], clients: int 
     return len(bodies) / elapsed
 
 
+WRK_SCRIPT = r"""
+local counter = 0
+local tid = 0
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+function request()
+  counter = counter + 1
+  local body = string.format(
+    '{"event_id":"wrk-%s-%d-%d","occurred_at":"%s","tenant_id":"bench-t","service":"tutor-chat",' ..
+    '"learner_id":"l-%d","subject":"math","provider":"openai","model":"gpt-4o-mini",' ..
+    '"provider_usage":{"prompt_tokens":%d,"completion_tokens":200,' ..
+    '"prompt_tokens_details":{"cached_tokens":100}}}',
+    RUN, tid, counter, OCCURRED, counter % 200, 1000 + counter % 500)
+  return wrk.format("POST", "/v1/usage-events", nil, body)
+end
+"""
+
+
+def _wrk_singles(base: str, seconds: int = 15, clients: int = 32) -> tuple[float, str] | None:
+    """Single-event ingest driven by wrk (a C load generator, so the client does not starve the
+    server of the machine's two cores). None when wrk is not installed."""
+    if shutil.which("wrk") is None:
+        return None
+    script = WRK_SCRIPT.replace("RUN", f'"{uuid.uuid4().hex[:8]}"').replace(
+        "OCCURRED", f'"{(utcnow() - timedelta(minutes=1)).isoformat()}"'
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "-s",
+        handle.name,
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {token()}",
+        "-H",
+        "content-type: application/json",
+        base,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    os.unlink(handle.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    p99 = re.search(r"99%\s+(\S+)", output)
+    note = f"non-2xx {errors.group(1) if errors else 0}, client p99 {p99.group(1) if p99 else '?'}"
+    return rate, note
+
+
 async def _copy_rate(url: str, payloads: list[dict[str, Any]]) -> float:
     """Price the same payloads into rows (untimed), then time a raw COPY into usage_events."""
     engine = create_engine(url)
@@ -124,12 +183,19 @@ async def _main() -> None:
         with server(url, workers=WORKERS) as base:
             await _http_batches(base, batch_payloads[:2000])  # warm-up (catalog load, connections)
             http_rate = await _http_batches(base, batch_payloads[2000:])
-            single_rate = await _http_singles(base, single_payloads)
+            wrk = _wrk_singles(base)
+            if wrk is None:
+                single_rate, single_note = await _http_singles(base, single_payloads), "httpx client (no wrk)"
+            else:
+                single_rate, single_note = wrk[0], "wrk, " + wrk[1]
         copy_rate = await _copy_rate(url, batch_payloads[2000:])
     print(f"   batch ingest over HTTP ({WORKERS} workers, 1,000/batch, 4 clients): {http_rate:,.0f} events/s")
     print(f"   raw COPY of the same rows into usage_events:        {copy_rate:,.0f} rows/s")
     print(f"   ratio HTTP / COPY: {http_rate / copy_rate:.2f}x   (goal >= 25,000 events/s and >= 0.35x)")
-    print(f"   single-event ingest, 32 concurrent clients: {single_rate:,.0f} req/s   (goal >= 3,000)")
+    print(
+        f"   single-event ingest, 32 concurrent clients: {single_rate:,.0f} req/s",
+        f"(goal >= 3,000; {single_note})",
+    )
 
 
 def main() -> None:

@@ -117,7 +117,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        # No pre-ping: it costs a round trip per request; a dropped connection invalidates the
+        # whole pool on first use instead, and recycling bounds how old a connection gets.
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=600,
     )
 
 

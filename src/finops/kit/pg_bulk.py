@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -49,7 +50,13 @@ def _converter(column: Any) -> Any:
     return lambda v: v
 
 
-def statement(table: Any, columns: Sequence[str], tail: str) -> str:
+@lru_cache(maxsize=64)
+def _converters(table: Any, columns: tuple[str, ...]) -> list[tuple[str, Any]]:
+    return [(name, _converter(table.c[name])) for name in columns]
+
+
+@lru_cache(maxsize=64)
+def statement(table: Any, columns: tuple[str, ...], tail: str) -> str:
     casts = [_array_type(table.c[name]) for name in columns]
     params = ", ".join(f"${i + 1}::{array}" for i, (array, _) in enumerate(casts))
     values = ", ".join(f"c{i}{cast}" for i, (_, cast) in enumerate(casts))
@@ -64,10 +71,9 @@ async def unnest_insert(
     session: AsyncSession, table: Any, columns: Sequence[str], rows: Sequence[Any], tail: str
 ) -> list[Any]:
     """Run INSERT ... SELECT FROM unnest(...) <tail> on the session's connection and transaction."""
-    converters = [_converter(table.c[name]) for name in columns]
-    arrays = [[convert(row[name]) for row in rows] for name, convert in zip(columns, converters, strict=True)]
+    arrays = [[convert(row[name]) for row in rows] for name, convert in _converters(table, tuple(columns))]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    records: list[Any] = await driver.fetch(statement(table, columns, tail), *arrays)
+    records: list[Any] = await driver.fetch(statement(table, tuple(columns), tail), *arrays)
     return records
