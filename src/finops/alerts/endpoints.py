@@ -26,7 +26,7 @@ from finops.alerts.schemas import (
 )
 from finops.alerts.tasks import DISPATCH
 from finops.alerts.views import alert_out, channel_out
-from finops.app_state import db_session
+from finops.app_state import SessionDep
 from finops.auth.dependencies import Reader, require, tenant_filter
 from finops.auth.tokens import Principal
 from finops.kit.time import utcnow
@@ -35,7 +35,7 @@ from finops.kit.txn import after_commit
 router = APIRouter(tags=["alerts"])
 # scope="function": commit before the answer is sent (the default "request" scope would commit
 # after the response went out, so a client could see a change that then fails to commit).
-Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
+Session = SessionDep
 Writer = Annotated[Principal, Depends(require("admin", "tenant_admin"))]
 
 

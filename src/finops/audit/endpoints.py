@@ -6,16 +6,15 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from finops.app_state import db_session
+from finops.app_state import SessionDep
 from finops.audit import repository as audit_repository
 from finops.audit.schemas import AuditEntryOut, AuditPage
 from finops.auth.dependencies import require, tenant_filter
 from finops.auth.tokens import Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = SessionDep
 AuditReader = Annotated[Principal, Depends(require("admin", "tenant_admin"))]
 
 

@@ -6,9 +6,8 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from finops.app_state import CatalogDep, db_session
+from finops.app_state import CatalogDep, SessionDep
 from finops.auth.dependencies import Ingestor, Reader, require, tenant_filter
 from finops.auth.tokens import Principal
 from finops.budgets import check as budgets_check
@@ -38,7 +37,7 @@ from finops.kit.time import utcnow
 from finops.observability import metrics, record
 
 router = APIRouter(prefix="/v1/budgets", tags=["budgets"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = SessionDep
 Writer = Annotated[Principal, Depends(require("admin", "tenant_admin"))]
 
 

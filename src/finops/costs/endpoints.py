@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from finops.app_state import db_session
+from finops.app_state import SessionDep
 from finops.auth.dependencies import Reader, tenant_filter
 from finops.costs import service as costs_service
 from finops.costs.schemas import CostRowOut, CostsOut, SummaryOut, Sums, TopOut, TopRow
@@ -17,7 +17,7 @@ from finops.kit.errors import BadRequest
 from finops.kit.time import as_utc, utcnow
 
 router = APIRouter(prefix="/v1/costs", tags=["costs"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = SessionDep
 DEFAULT_DAYS = 30
 MAX_ROWS = 10_000
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Request, Response
 
-from finops.app_state import CatalogDep, db_session
+from finops.app_state import CatalogDep, SessionDep
 from finops.auth.dependencies import Ingestor, Reader, tenant_filter
 from finops.ingest import hooks as ingest_hooks
 from finops.ingest import repository as ingest_repository
@@ -28,7 +27,7 @@ from finops.kit.time import utc_param
 from finops.observability import metrics, record
 
 router = APIRouter(prefix="/v1/usage-events", tags=["usage events"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = SessionDep
 
 
 @router.post("", response_model=UsageEventOut, status_code=201, responses={200: {"model": UsageEventOut}})

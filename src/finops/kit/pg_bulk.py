@@ -72,8 +72,8 @@ async def unnest_insert(
 ) -> list[Any]:
     """Run INSERT ... SELECT FROM unnest(...) <tail> on the session's connection and transaction."""
     arrays = [[convert(row[name]) for row in rows] for name, convert in _converters(table, tuple(columns))]
+    # Through SQLAlchemy (not the bare driver) so the statement runs inside the session's
+    # transaction: the driver connection alone would autocommit it.
     connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    records: list[Any] = await driver.fetch(statement(table, tuple(columns), tail), *arrays)
-    return records
+    result = await connection.exec_driver_sql(statement(table, tuple(columns), tail), tuple(arrays))
+    return list(result.mappings()) if result.returns_rows else []

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops import __version__
-from finops.app_state import db_session
+from finops.app_state import SessionDep
 from finops.auth.dependencies import Reader
 from finops.kit import migrate
 from finops.observability import repository as obs_repository
@@ -25,7 +25,7 @@ from finops.worker.leader import APPLICATION_PREFIX, LeaderElector, lock_parts
 from finops.worker.loop import LoopService
 
 router = APIRouter(prefix="/v1", tags=["operations"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = SessionDep
 
 # The pricing lifecycle's catalog sync job (whichever of these names it registers under).
 PRICE_SYNC_JOB_NAMES = ("price_sync", "price-sync", "pricing_sync", "catalog_sync")

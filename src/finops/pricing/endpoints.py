@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from finops.app_state import CatalogDep, db_session
+from finops.app_state import CatalogDep, SessionDep
 from finops.auth.dependencies import Admin, AnyRole, require, tenant_filter
 from finops.auth.tokens import Principal
 from finops.ingest.schemas import ProviderName, TokenCounts
@@ -40,7 +40,7 @@ from finops.pricing.schemas import (
 from finops.pricing.usage import NormalizedUsage
 
 router = APIRouter(prefix="/v1/pricing", tags=["pricing"])
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = SessionDep
 RateReader = Annotated[Principal, Depends(require("admin", "tenant_admin"))]
 
 
