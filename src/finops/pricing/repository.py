@@ -52,6 +52,19 @@ async def count_prices(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Price)) or 0)
 
 
+def _fallback_row(provider: str, targets: list[str]) -> PriceModel:
+    """Provider fallbacks (azure → openai, ...) travel as pseudo-models so they stay in the database."""
+    return PriceModel(
+        catalog_provider=FALLBACKS_SOURCE_PREFIX + provider,
+        model_id="*",
+        name=None,
+        match={"fallbacks": targets},
+        position=0,
+        context_window=None,
+        deprecated=False,
+    )
+
+
 async def replace_catalog(session: AsyncSession, data: CatalogData, *, source: str) -> None:
     """Write a whole catalog (first load). Later changes add versions instead (pricing lifecycle)."""
     now = utcnow()
@@ -82,19 +95,7 @@ async def replace_catalog(session: AsyncSession, data: CatalogData, *, source: s
         )
         for p in data.prices
     )
-    # Provider fallbacks (azure → openai, ...) travel as pseudo-models so they stay in the database.
-    session.add_all(
-        PriceModel(
-            catalog_provider=FALLBACKS_SOURCE_PREFIX + provider,
-            model_id="*",
-            name=None,
-            match={"fallbacks": targets},
-            position=0,
-            context_window=None,
-            deprecated=False,
-        )
-        for provider, targets in sorted(data.fallbacks.items())
-    )
+    session.add_all(_fallback_row(provider, targets) for provider, targets in sorted(data.fallbacks.items()))
     await bump_revision(session, source=source)
 
 
@@ -170,17 +171,7 @@ async def replace_fallbacks(session: AsyncSession, fallbacks: dict[str, list[str
         if provider in rows:
             rows[provider].match = {"fallbacks": targets}
         else:
-            session.add(
-                PriceModel(
-                    catalog_provider=FALLBACKS_SOURCE_PREFIX + provider,
-                    model_id="*",
-                    name=None,
-                    match={"fallbacks": targets},
-                    position=0,
-                    context_window=None,
-                    deprecated=False,
-                )
-            )
+            session.add(_fallback_row(provider, targets))
     return True
 
 
