@@ -52,6 +52,17 @@ def _empty_sums() -> dict[str, Any]:
     return sums
 
 
+_MONEY_SUMS = frozenset({"cost_usd", "list_cost_usd"})
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
+    """Sums as the API types them: Decimal money, int counts (PostgreSQL's SUM(bigint) is numeric)."""
+    return {
+        name: (row.get(name) or Decimal(0)) if name in _MONEY_SUMS else int(row.get(name) or 0)
+        for name in ROLLUP_SUMS
+    }
+
+
 def _add(acc: dict[str, Any], row: dict[str, Any]) -> None:
     for name in ROLLUP_SUMS:
         value = row.get(name)
@@ -105,9 +116,9 @@ async def query_costs(session: AsyncSession, query: CostQuery) -> CostReport:
         bucket = bucket_start(row["bucket"], query.granularity, tz) if by_bucket else None
         key = (*(row[d] for d in dims), *(row[f"tag:{t}"] for t in tag_keys), bucket)
         if by_bucket:  # several stored buckets may fall in one requested bucket
-            _add(merged.setdefault(key, _empty_sums()), row)
+            _add(merged.setdefault(key, _empty_sums()), _typed(row))
         else:  # the database already returned one row per key
-            merged[key] = {name: row[name] or 0 for name in ROLLUP_SUMS}
+            merged[key] = _typed(row)
     names = [*dims, *(f"tag:{t}" for t in tag_keys)]
     out: list[CostRow] = []
     total = _empty_sums()
