@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from finops.costs import planner
 from finops.costs.planner import coarsest_source, pieces
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -121,3 +122,42 @@ class TestCoarsestSource:
         winter = coarsest_source("day", LONDON, t("2026-01-05T00:00"), t("2026-02-05T00:00"), tags=False)
         across_dst = coarsest_source("day", LONDON, t("2026-03-20T00:00"), t("2026-04-05T00:00"), tags=False)
         assert (winter, across_dst) == ("day", "hour")
+
+
+class TestSignedPieces:
+    """The signed pieces cover [start, end) exactly once: +1 inside, 0 outside, at every instant."""
+
+    @staticmethod
+    def _coverage(pieces: list[planner.SignedPiece], at: datetime) -> int:
+        return sum(sign for _, a, b, sign in pieces if a <= at < b)
+
+    @pytest.mark.parametrize(
+        ("start", "end"),
+        [
+            ("2026-03-01T22:17:05", "2026-03-30T01:02:03"),  # short head and tail: read directly
+            ("2026-03-01T01:17:05", "2026-03-30T22:02:03"),  # long head and tail: whole day minus
+            ("2026-03-01T00:00:00", "2026-03-30T00:00:00"),  # aligned: days only
+            ("2026-03-01T11:59:59", "2026-03-03T12:00:01"),
+            ("2026-03-01T03:00:00", "2026-03-01T20:00:00"),  # inside one day: no day piece
+        ],
+    )
+    def test_every_instant_is_counted_once(self, start: str, end: str) -> None:
+        lo, hi = datetime.fromisoformat(start + "+00:00"), datetime.fromisoformat(end + "+00:00")
+        pieces = planner.signed_pieces(lo, hi, "day")
+        probe = lo - timedelta(days=2)
+        while probe < hi + timedelta(days=2):
+            assert self._coverage(pieces, probe) == (1 if lo <= probe < hi else 0), probe
+            probe += timedelta(minutes=7, seconds=13)
+        for at in (lo, hi - timedelta(microseconds=1)):
+            assert self._coverage(pieces, at) == 1
+        assert self._coverage(pieces, hi) == 0
+
+    def test_long_edges_read_at_most_twelve_hours_each(self) -> None:
+        lo = datetime(2026, 3, 1, 1, 17, 5, tzinfo=UTC)
+        hi = datetime(2026, 3, 30, 22, 2, 3, tzinfo=UTC)
+        pieces = planner.signed_pieces(lo, hi, "day")
+        hours = sum((b - a) / timedelta(hours=1) for source, a, b, _ in pieces if source == "hour")
+        assert hours <= 24
+        first_day = lo.replace(hour=0, minute=0, second=0)
+        after_last_day = hi.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+        assert [p for p in pieces if p[0] == "day"] == [("day", first_day, after_last_day, 1)]

@@ -3,7 +3,7 @@ rollups for whole hours, raw events for the rest."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,10 @@ from finops.costs.rollups import CUBES, grain_name
 from finops.kit.time import ceil_day, ceil_hour, floor_day, floor_hour, is_hour_aligned, is_utc_like
 
 Source = Literal["raw", "hour", "day"]
-HOURLY_CUBES = ("", "nl")  # cubes that also exist at hour grain ("tl" is daily only)
+HOURLY_CUBES = ("", "nl", "tl")  # cubes that also exist at hour grain
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+SignedPiece = tuple[Source, datetime, datetime, int]
 
 
 def cube_for(dimensions: set[str]) -> str:
@@ -68,3 +71,57 @@ def pieces(start: datetime, end: datetime, coarsest: Source) -> list[tuple[Sourc
     if h1 < end:
         out.append(("raw", h1, end))
     return out
+
+
+def _hours(pieces: list[SignedPiece]) -> float:
+    return sum((b - a) / HOUR for source, a, b, _ in pieces if source == "hour")
+
+
+def _leading(start: datetime, d0: datetime, direct: list[SignedPiece]) -> list[SignedPiece]:
+    """[start, d0) read directly, or as the whole day before d0 minus its part before `start`,
+    whichever reads fewer hourly rows."""
+    day_start, fh = d0 - DAY, floor_hour(start)
+    if (fh - day_start) / HOUR >= _hours(direct):
+        return direct
+    out: list[SignedPiece] = [("day", day_start, d0, 1)]
+    if day_start < fh:
+        out.append(("hour", day_start, fh, -1))
+    if fh < start:
+        out.append(("raw", fh, start, -1))
+    return out
+
+
+def _trailing(d1: datetime, end: datetime, direct: list[SignedPiece]) -> list[SignedPiece]:
+    """[d1, end) read directly, or as the whole day from d1 minus its part from `end` on."""
+    day_end, ch = d1 + DAY, ceil_hour(end)
+    if (day_end - ch) / HOUR >= _hours(direct):
+        return direct
+    out: list[SignedPiece] = [("day", d1, day_end, 1)]
+    if end < ch:
+        out.append(("raw", end, ch, -1))
+    if ch < day_end:
+        out.append(("hour", ch, day_end, -1))
+    return out
+
+
+def signed_pieces(start: datetime, end: datetime, coarsest: Source) -> list[SignedPiece]:
+    """Like `pieces`, but a partial first or last UTC day may be answered as its whole daily row
+    minus the hours outside the range (sign -1), so no edge reads more than 12 hours of rows."""
+    plain: list[SignedPiece] = [(s, a, b, 1) for s, a, b in pieces(start, end, coarsest)]
+    days = [p for p in plain if p[0] == "day"]
+    if not days:
+        return plain
+    _, d0, d1, _ = days[0]
+    out = [
+        *_leading(start, d0, [p for p in plain if p[2] <= d0]),
+        days[0],
+        *_trailing(d1, end, [p for p in plain if p[1] >= d1]),
+    ]
+    whole_days = sorted(p for p in out if p[0] == "day")
+    merged: list[SignedPiece] = []
+    for piece in whole_days:  # contiguous whole days become one piece
+        if merged and merged[-1][2] == piece[1]:
+            merged[-1] = ("day", merged[-1][1], piece[2], 1)
+        else:
+            merged.append(piece)
+    return merged + [p for p in out if p[0] != "day"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import BigInteger, and_, case, func, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.kit import pg_bulk
@@ -37,28 +37,28 @@ async def apply_deltas(session: AsyncSession, deltas: Sequence[dict[str, Any]]) 
     await connection.execute(stmt, list(deltas))
 
 
-def _sum_columns(source: Any) -> list[Any]:
+def _sum_columns(source: Any, sign: int = 1) -> list[Any]:
+    """SUM of every rollup measure over `source` (usage events or rollups), negated when sign < 0."""
+    exprs: dict[str, Any] = {}
     if source is UsageEvent:
-        cols = [
-            func.count().label("events"),
-            func.sum(case((UsageEvent.priced.is_(False), 1), else_=0)).label("unpriced_events"),
-        ]
+        exprs["events"] = type_coerce(func.count(), BigInteger())
+        exprs["unpriced_events"] = func.sum(case((UsageEvent.priced.is_(False), 1), else_=0))
     else:
-        cols = [
-            func.sum(CostRollup.events).label("events"),
-            func.sum(CostRollup.unpriced_events).label("unpriced_events"),
-        ]
+        exprs["events"] = func.sum(CostRollup.events)
+        exprs["unpriced_events"] = func.sum(CostRollup.unpriced_events)
     for name in ROLLUP_SUMS:
-        if name in ("events", "unpriced_events"):
-            continue
-        cols.append(func.sum(getattr(source, name)).label(name))
-    return cols
+        if name not in exprs:
+            exprs[name] = func.sum(getattr(source, name))
+    if sign < 0:  # a piece subtracted from a larger one (see planner.signed_pieces)
+        return [type_coerce(-expr, expr.type).label(name) for name, expr in exprs.items()]
+    return [expr.label(name) for name, expr in exprs.items()]
 
 
 def _piece_select(
     source: str,
     start: datetime,
     end: datetime,
+    sign: int,
     *,
     group_by: Sequence[str],
     by_bucket: bool,
@@ -82,14 +82,14 @@ def _piece_select(
     keys.extend(UsageEvent.tags[tag].as_string().label(f"tag:{tag}") for tag in tag_keys)
     if by_bucket:
         keys.append(time_col.label("bucket"))
-    stmt = select(*keys, *_sum_columns(model)).where(and_(*where))
+    stmt = select(*keys, *_sum_columns(model, sign)).where(and_(*where))
     return stmt.group_by(*keys) if keys else stmt
 
 
 async def aggregate(
     session: AsyncSession,
     *,
-    pieces: Sequence[tuple[str, datetime, datetime]],
+    pieces: Sequence[tuple[str, datetime, datetime, int]],
     group_by: Sequence[str],
     by_bucket: bool,
     filters: dict[str, str],
@@ -101,7 +101,8 @@ async def aggregate(
     them, so the database (not Python) adds the pieces up.
 
     A piece's source is a rollup grain ("hour", "day:tl", ...) or "raw" (usage events, whose bucket
-    is the event's own timestamp). Tags live only on events, so tag filters and groups need "raw".
+    is the event's own timestamp); its sign is -1 for a part subtracted from a larger piece. Tags
+    live only on events, so tag filters and groups need "raw".
     """
     if not pieces:
         return []
@@ -110,13 +111,14 @@ async def aggregate(
             source,
             start,
             end,
+            sign,
             group_by=group_by,
             by_bucket=by_bucket,
             filters=filters,
             tag_filters=tag_filters,
             tag_keys=tag_keys,
         )
-        for source, start, end in pieces
+        for source, start, end, sign in pieces
     ]
     if len(selects) == 1:
         stmt = selects[0]

@@ -2,7 +2,8 @@
 
 A grain is a time bucket ("hour" or "day", UTC) and a cube: the full set of dimensions, or a
 smaller cube whose other dimensions are collapsed to "*" so the common questions scan few rows:
-"nl" (no learner: by service, subject, provider, model) and "tl" (tenant and learner only).
+"nl" (no learner: by service, subject, provider, model) and "tl" (tenant and learner only),
+each at both time grains.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ CUBES: dict[str, tuple[str, ...]] = {
     "nl": ("tenant_id", "service", "subject", "provider", "model"),
     "tl": ("tenant_id", "learner_id"),
 }
-GRAINS = ("hour", "day", "hour:nl", "day:nl", "day:tl")
+GRAINS = ("hour", "day", "hour:nl", "day:nl", "hour:tl", "day:tl")
 RollupKey = tuple[str, datetime, str, str, str, str, str, str]
 
 

@@ -101,8 +101,8 @@ async def query_costs(session: AsyncSession, query: CostQuery) -> CostReport:
     rows = await costs_repository.aggregate(
         session,
         pieces=[
-            (planner.grain_for(source, cube), piece_start, piece_end)
-            for source, piece_start, piece_end in planner.pieces(start, end, coarsest)
+            (planner.grain_for(source, cube), piece_start, piece_end, sign)
+            for source, piece_start, piece_end, sign in planner.signed_pieces(start, end, coarsest)
         ],
         group_by=dims,
         by_bucket=by_bucket,
@@ -123,6 +123,8 @@ async def query_costs(session: AsyncSession, query: CostQuery) -> CostReport:
     out: list[CostRow] = []
     total = _empty_sums()
     for key, sums in merged.items():
+        if not sums["events"]:  # only in pieces that cancel out (a day minus its outside hours)
+            continue
         _add(total, sums)
         keys = {name: (value or None) for name, value in zip(names, key[:-1], strict=True)}
         out.append(CostRow(keys=keys, bucket_start=key[-1], sums=sums))
