@@ -52,13 +52,13 @@ def _empty_sums() -> dict[str, Any]:
     return sums
 
 
-_MONEY_SUMS = frozenset({"cost_usd", "list_cost_usd"})
+MONEY_SUMS = frozenset({"cost_usd", "list_cost_usd"})
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
     """Sums as the API types them: Decimal money, int counts (PostgreSQL's SUM(bigint) is numeric)."""
     return {
-        name: (row.get(name) or Decimal(0)) if name in _MONEY_SUMS else int(row.get(name) or 0)
+        name: (row.get(name) or Decimal(0)) if name in MONEY_SUMS else int(row.get(name) or 0)
         for name in ROLLUP_SUMS
     }
 
