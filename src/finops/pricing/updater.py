@@ -86,6 +86,9 @@ async def run_sync(
 
     try:
         async with session_scope(sessionmaker) as session:
+            # Lock first, then read the clock: a sync that waited for another must date its
+            # versions after the other's, or it would see the old price as still in force.
+            await pricing_repository.lock_catalog(session)
             now = utcnow()
             label = _label(fmt, source)
             diff = await sync.apply_catalog(session, fetched.data, now=now, source=label, actor=actor)
