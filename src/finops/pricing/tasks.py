@@ -9,7 +9,7 @@ from finops.kit.time import utcnow
 from finops.pricing import repository as pricing_repository
 from finops.pricing import updater
 from finops.pricing.sync import SYNC_ACTOR
-from finops.worker.loop import JobContext, LoopService
+from finops.worker.loop import JobContext, JobFailed, LoopService
 
 log = logging.getLogger("finops.pricing.sync")
 # Wake this often to see whether a sync is due; the schedule itself lives in the database, so
@@ -41,4 +41,4 @@ class PriceSyncJob(LoopService):
         if cache is not None:
             cache.invalidate()
         if result.run.status == "failed":
-            raise RuntimeError(f"price catalog sync failed (run {result.run.id}): {result.run.error}")
+            raise JobFailed(f"price catalog sync failed (run {result.run.id}): {result.run.error}")

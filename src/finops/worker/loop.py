@@ -33,6 +33,11 @@ class JobContext:
     extras: dict[str, object] = field(default_factory=dict)
 
 
+class JobFailed(Exception):
+    """Raised by a job whose run failed for a reason it has recorded (a download that failed,
+    say): counted and shown in status like any failure, logged without a traceback."""
+
+
 class LoopService:
     name: str = "job"
     interval_seconds: float = 60.0
@@ -58,6 +63,10 @@ class LoopService:
             await self.run_once()
             self.status.last_error = None
             outcome = "success"
+        except JobFailed as exc:  # an outcome the job already explained: no traceback
+            self.status.failures += 1
+            self.status.last_error = str(exc)
+            log.warning("job %s failed: %s", self.name, exc)
         except Exception as exc:
             self.status.failures += 1
             self.status.last_error = f"{type(exc).__name__}: {exc}"
