@@ -11,7 +11,6 @@ from finops.costs.rollups import CUBES, grain_name
 from finops.kit.time import ceil_day, ceil_hour, floor_day, floor_hour, is_hour_aligned, is_utc_like
 
 Source = Literal["raw", "hour", "day"]
-HOURLY_CUBES = ("", "nl", "tl")  # cubes that also exist at hour grain
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 SignedPiece = tuple[Source, datetime, datetime, int]
@@ -27,11 +26,7 @@ def cube_for(dimensions: set[str]) -> str:
 
 def grain_for(source: Source, cube: str) -> str:
     """The stored grain answering one piece: raw events, or a rollup grain of the chosen cube."""
-    if source == "raw":
-        return "raw"
-    if source == "hour" and cube not in HOURLY_CUBES:
-        return "hour"
-    return grain_name(source, cube)
+    return "raw" if source == "raw" else grain_name(source, cube)
 
 
 def coarsest_source(granularity: str, tz: ZoneInfo, start: datetime, end: datetime, *, tags: bool) -> Source:

@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from finops.costs import repository as costs_repository
 from finops.costs import rollups
+from finops.costs.repository import Totals
 from finops.costs.rollups import GRAINS, split_grain
 from finops.models.cost_rollup import ROLLUP_DIMENSIONS, ROLLUP_SUMS
-
-Totals = dict[tuple[Any, ...], dict[str, Any]]
 
 
 def _project(raw: Totals, kept: tuple[str, ...]) -> Totals:
@@ -37,11 +36,11 @@ class Difference:
 
 
 async def reconcile(session: AsyncSession) -> list[Difference]:
-    raw = await costs_repository.raw_totals(session, per_day=True)
+    raw = await costs_repository.raw_totals(session)
     differences: list[Difference] = []
     for grain in GRAINS:
         expected = _project(raw, split_grain(grain)[1])
-        rolled = await costs_repository.rollup_totals(session, grain=grain, per_day=True)
+        rolled = await costs_repository.rollup_totals(session, grain=grain)
         for key in sorted(expected.keys() | rolled.keys(), key=lambda k: tuple(str(p) for p in k)):
             left, right = expected.get(key, {}), rolled.get(key, {})
             for name in ROLLUP_SUMS:

@@ -133,32 +133,28 @@ async def aggregate(
     return [dict(row._mapping) for row in result]
 
 
-def _day_expr(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", UsageEvent.occurred_at), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", UsageEvent.occurred_at)
+def _utc_day(session: AsyncSession, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, as YYYY-MM-DD text on either backend."""
+    if dialect_name(session) == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD").label("day")
+    return func.strftime("%Y-%m-%d", column).label("day")
 
 
-async def raw_totals(session: AsyncSession, *, per_day: bool) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Sums of raw events per dimension key (and per UTC day), straight from usage_events."""
-    keys: list[Any] = [getattr(UsageEvent, d) for d in ROLLUP_DIMENSIONS]
-    if per_day:
-        keys.append(_day_expr(dialect_name(session)).label("day"))
-    result = await session.execute(select(*keys, *_sum_columns(UsageEvent)).group_by(*keys))
+Totals = dict[tuple[Any, ...], dict[str, Any]]
+
+
+async def _totals(session: AsyncSession, model: Any, time_column: Any, *where: Any) -> Totals:
+    keys: list[Any] = [getattr(model, d) for d in ROLLUP_DIMENSIONS]
+    keys.append(_utc_day(session, time_column))
+    result = await session.execute(select(*keys, *_sum_columns(model)).where(*where).group_by(*keys))
     return {tuple(row[: len(keys)]): dict(row._mapping) for row in result}
 
 
-async def rollup_totals(
-    session: AsyncSession, *, grain: str, per_day: bool
-) -> dict[tuple[Any, ...], dict[str, Any]]:
-    keys: list[Any] = [getattr(CostRollup, d) for d in ROLLUP_DIMENSIONS]
-    if per_day:
-        day = (
-            func.to_char(func.timezone("UTC", CostRollup.bucket_start), "YYYY-MM-DD")
-            if dialect_name(session) == "postgresql"
-            else func.strftime("%Y-%m-%d", CostRollup.bucket_start)
-        )
-        keys.append(day.label("day"))
-    stmt = select(*keys, *_sum_columns(CostRollup)).where(CostRollup.grain == grain).group_by(*keys)
-    result = await session.execute(stmt)
-    return {tuple(row[: len(keys)]): dict(row._mapping) for row in result}
+async def raw_totals(session: AsyncSession) -> Totals:
+    """Sums of raw events per dimension key and UTC day, straight from usage_events."""
+    return await _totals(session, UsageEvent, UsageEvent.occurred_at)
+
+
+async def rollup_totals(session: AsyncSession, *, grain: str) -> Totals:
+    """Sums of one rollup grain per dimension key and UTC day."""
+    return await _totals(session, CostRollup, CostRollup.bucket_start, CostRollup.grain == grain)

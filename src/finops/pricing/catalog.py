@@ -60,10 +60,3 @@ class Catalog:
 
     def version_at(self, entry: CatalogModel, variant: str, at: datetime) -> PriceVersion | None:
         return in_force(self.versions.get((entry.catalog_provider, entry.model_id, variant)), at)
-
-    def by_id(self, price_id: int) -> PriceVersion | None:
-        for versions in self.versions.values():
-            for version in versions:
-                if version.id == price_id:
-                    return version
-        return None

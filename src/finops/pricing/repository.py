@@ -23,10 +23,6 @@ async def catalog_revision(session: AsyncSession) -> int | None:
     return await session.scalar(select(CatalogState.revision).where(CatalogState.id == 1))
 
 
-async def load_state(session: AsyncSession) -> CatalogState | None:
-    return await session.get(CatalogState, 1)
-
-
 async def load_models(session: AsyncSession) -> list[PriceModel]:
     result = await session.scalars(
         select(PriceModel).order_by(PriceModel.catalog_provider, PriceModel.position, PriceModel.id)
